@@ -1,0 +1,204 @@
+//! How a sandbox is started: seed, size, listeners, Zendesk plan, time scales, and the
+//! switches for behaviour that no public source settles (the facts sheets mark it "unconfirmed").
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Zendesk plan: the account-wide request limit and whether ticket forms exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Plan {
+    /// 200 requests/min, no ticket forms.
+    Team,
+    /// 400 requests/min, forms.
+    Growth,
+    /// 400 requests/min, forms.
+    #[default]
+    Professional,
+    /// 700 requests/min, forms.
+    Enterprise,
+    /// High Volume add-on: 2,500 requests/min, forms.
+    HighVolume,
+}
+
+impl Plan {
+    pub fn requests_per_minute(self) -> u32 {
+        match self {
+            Plan::Team => 200,
+            Plan::Growth | Plan::Professional => 400,
+            Plan::Enterprise => 700,
+            Plan::HighVolume => 2500,
+        }
+    }
+
+    /// Forms exist on Suite Growth and above (facts sheet §3.1, §7).
+    pub fn has_ticket_forms(self) -> bool {
+        !matches!(self, Plan::Team)
+    }
+
+    pub fn is_high_volume(self) -> bool {
+        matches!(self, Plan::HighVolume)
+    }
+}
+
+/// Extra delay added before answering each request (both APIs).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Latency {
+    #[default]
+    None,
+    Fixed { ms: u64 },
+    /// Uniform in `[min_ms, max_ms]`, drawn from the sandbox's seeded RNG.
+    Uniform { min_ms: u64, max_ms: u64 },
+}
+
+/// What happens when a ticket is solved without an assignee (unconfirmed, facts §3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SolveWithoutAssignee {
+    /// The API user becomes the assignee (as the UI does for an agent solving a ticket).
+    #[default]
+    AssignToCurrentUser,
+    /// 422 RecordInvalid with `details.assignee` (older docs: "must have an Assignee").
+    Reject,
+    /// Leave it unassigned.
+    Allow,
+}
+
+/// Switches for every behaviour the facts sheets mark unconfirmed. Defaults follow the
+/// most likely reading; tests flip them to prove the client copes with both.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Switches {
+    /// Solving (create, update or import) with an empty required field answers 422 (§7).
+    pub required_fields_on_solve: bool,
+    /// Same for imports specifically (some integrators report imports skip the check).
+    pub required_fields_on_import: bool,
+    pub solve_without_assignee: SolveWithoutAssignee,
+    /// The import API accepts a `requester {name,email}` object (not in its schema, §3.4).
+    pub import_accepts_requester_object: bool,
+    /// The import API honours `ticket_form_id` (not in its schema, §3.4).
+    pub import_accepts_ticket_form_id: bool,
+    /// `GET /users/me` answers 200 "Anonymous user" for missing or wrong credentials (§2);
+    /// when false it answers 401 like the other endpoints.
+    pub anonymous_users_me: bool,
+    /// Seconds (sandbox clock) before a new user or ticket shows in `/api/v2/search` (§5).
+    pub search_indexing_delay_secs: u64,
+    /// A ticket's `requester {email,name}` creates the end-user when none exists (§3.1).
+    pub create_requester_if_missing: bool,
+    /// Reject custom-field values of the wrong type or an unknown option with 422
+    /// (Zendesk's exact behaviour per type is unconfirmed).
+    pub reject_invalid_field_values: bool,
+    /// The OAuth client_credentials answer carries a refresh token (§2, unconfirmed).
+    pub oauth_returns_refresh_token: bool,
+    /// Hours after solving at which a ticket closes (the 2019 default automation: 96 h);
+    /// 0 disables auto-closing.
+    pub auto_close_after_hours: u64,
+    /// The iAdvize REST `fail`/`error` envelopes come with these HTTP statuses (undocumented).
+    pub iadvize_rest_error_http_status: bool,
+}
+
+impl Default for Switches {
+    fn default() -> Self {
+        Switches {
+            required_fields_on_solve: true,
+            required_fields_on_import: true,
+            solve_without_assignee: SolveWithoutAssignee::default(),
+            import_accepts_requester_object: false,
+            import_accepts_ticket_form_id: true,
+            anonymous_users_me: true,
+            search_indexing_delay_secs: 120,
+            create_requester_if_missing: true,
+            reject_invalid_field_values: true,
+            oauth_returns_refresh_token: false,
+            auto_close_after_hours: 96,
+            iadvize_rest_error_http_status: true,
+        }
+    }
+}
+
+/// Everything `start` needs. `SandboxConfig::default()` is a small, fast, seeded sandbox
+/// on two ephemeral loopback ports.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    pub seed: u64,
+    /// Closed conversations seeded across the iAdvize sites.
+    pub conversations: usize,
+    /// Over how many days before "now" the seeded conversations closed.
+    pub history_days: u32,
+    pub zendesk_listen: SocketAddr,
+    pub iadvize_listen: SocketAddr,
+    pub plan: Plan,
+    /// Length of a rate-limit "minute". Benchmarks shorten it to compress time: every
+    /// per-minute (and per-10-minutes, per-second) limit scales with it.
+    pub rate_limit_window: Duration,
+    pub latency: Latency,
+    /// Sandbox time a bulk job takes from queued to completed (it is "working" in between).
+    pub job_duration: Duration,
+    pub switches: Switches,
+    /// Live mode at start: new closed conversations per minute of real time (None = off).
+    pub live_conversations_per_minute: Option<f64>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        let loopback: SocketAddr = "127.0.0.1:0".parse().expect("valid address");
+        SandboxConfig {
+            seed: 42,
+            conversations: 200,
+            history_days: 7,
+            zendesk_listen: loopback,
+            iadvize_listen: loopback,
+            plan: Plan::default(),
+            rate_limit_window: Duration::from_secs(60),
+            latency: Latency::None,
+            job_duration: Duration::from_secs(2),
+            switches: Switches::default(),
+            live_conversations_per_minute: None,
+        }
+    }
+}
+
+impl SandboxConfig {
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    pub fn conversations(mut self, n: usize) -> Self {
+        self.conversations = n;
+        self
+    }
+    pub fn plan(mut self, plan: Plan) -> Self {
+        self.plan = plan;
+        self
+    }
+    pub fn rate_limit_window(mut self, window: Duration) -> Self {
+        self.rate_limit_window = window;
+        self
+    }
+    pub fn latency(mut self, latency: Latency) -> Self {
+        self.latency = latency;
+        self
+    }
+    pub fn switches(mut self, switches: Switches) -> Self {
+        self.switches = switches;
+        self
+    }
+    pub fn zendesk_listen(mut self, addr: SocketAddr) -> Self {
+        self.zendesk_listen = addr;
+        self
+    }
+    pub fn iadvize_listen(mut self, addr: SocketAddr) -> Self {
+        self.iadvize_listen = addr;
+        self
+    }
+    pub fn job_duration(mut self, d: Duration) -> Self {
+        self.job_duration = d;
+        self
+    }
+    pub fn live(mut self, per_minute: Option<f64>) -> Self {
+        self.live_conversations_per_minute = per_minute;
+        self
+    }
+}
