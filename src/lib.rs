@@ -1,0 +1,15 @@
+//! The core of the iAdvize → Zendesk utility: site installations, storage, the API clients and
+//! the sync engine. The desktop app (src-tauri) and the headless CLI (src/main.rs) are two thin
+//! faces over [`api::Api`].
+
+pub mod api;
+pub mod clock;
+pub mod error;
+pub mod logging;
+pub mod paths;
+pub mod secret;
+pub mod site;
+pub mod store;
+
+pub use api::Api;
+pub use error::{ApiError, FieldError};
