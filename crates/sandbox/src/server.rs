@@ -40,6 +40,7 @@ pub(crate) async fn serve(listener: TcpListener, router: Router) {
             let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
                 let router = router.clone();
                 async move {
+                    let req = strip_json_suffix(req);
                     let response = match router.oneshot(req.map(Body::new)).await {
                         Ok(r) => r,
                         Err(never) => match never {},
@@ -57,4 +58,19 @@ pub(crate) async fn serve(listener: TcpListener, router: Router) {
                 .await;
         });
     }
+}
+
+/// Zendesk accepts `/api/v2/tickets.json` as well as `/api/v2/tickets`: route both the same.
+fn strip_json_suffix<B>(mut req: hyper::Request<B>) -> hyper::Request<B> {
+    let uri = req.uri();
+    if let Some(stripped) = uri.path().strip_suffix(".json") {
+        let rebuilt = match uri.query() {
+            Some(q) => format!("{stripped}?{q}"),
+            None => stripped.to_string(),
+        };
+        if let Ok(new_uri) = rebuilt.parse() {
+            *req.uri_mut() = new_uri;
+        }
+    }
+    req
 }

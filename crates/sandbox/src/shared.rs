@@ -1,0 +1,162 @@
+//! State shared by both listeners, the control handle and the live-mode task.
+
+use crate::clock::Clock;
+use crate::config::{Latency, Plan, SandboxConfig, Switches};
+use crate::faults::{Api, Faults};
+use crate::iadvize::data::IaState;
+use crate::zendesk::rate_limit::RateLimiter;
+use crate::zendesk::state::{Ctx, ZdState};
+use chrono::{DateTime, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock, RwLock};
+use std::time::Duration;
+
+/// What can be changed while running (over the control handle or `/_sandbox`).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub plan: Plan,
+    pub rate_limit_window: Duration,
+    pub latency: Latency,
+    pub job_duration: Duration,
+    pub switches: Switches,
+}
+
+/// Request counts per endpoint (`METHOD /route/{template}`) and per status.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RequestStats {
+    pub zendesk: BTreeMap<String, EndpointStats>,
+    pub iadvize: BTreeMap<String, EndpointStats>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct EndpointStats {
+    pub count: u64,
+    pub by_status: BTreeMap<u16, u64>,
+}
+
+impl RequestStats {
+    pub fn total(&self, api: Api) -> u64 {
+        self.map(api).values().map(|e| e.count).sum()
+    }
+    pub fn count(&self, api: Api, endpoint: &str) -> u64 {
+        self.map(api).get(endpoint).map_or(0, |e| e.count)
+    }
+    pub fn status_count(&self, api: Api, endpoint: &str, status: u16) -> u64 {
+        self.map(api).get(endpoint).and_then(|e| e.by_status.get(&status)).copied().unwrap_or(0)
+    }
+    fn map(&self, api: Api) -> &BTreeMap<String, EndpointStats> {
+        match api {
+            Api::Zendesk => &self.zendesk,
+            Api::Iadvize => &self.iadvize,
+        }
+    }
+}
+
+pub(crate) struct Shared {
+    pub clock: Clock,
+    pub seed: u64,
+    pub conversations: usize,
+    pub history_days: u32,
+    /// Sandbox time at start (and at each reset): seeded data is placed relative to it.
+    pub epoch: RwLock<DateTime<Utc>>,
+    pub settings: RwLock<Settings>,
+    pub zd: Mutex<ZdState>,
+    pub ia: RwLock<IaState>,
+    pub faults: Faults,
+    pub stats: Mutex<RequestStats>,
+    pub rate: Mutex<RateLimiter>,
+    pub rng: Mutex<ChaCha8Rng>,
+    pub zendesk_base: OnceLock<String>,
+    pub iadvize_base: OnceLock<String>,
+    pub live_rate: Mutex<Option<f64>>,
+}
+
+impl Shared {
+    pub fn new(config: &SandboxConfig) -> Shared {
+        let clock = Clock::default();
+        let now = clock.now();
+        Shared {
+            seed: config.seed,
+            conversations: config.conversations,
+            history_days: config.history_days,
+            epoch: RwLock::new(now),
+            settings: RwLock::new(Settings {
+                plan: config.plan,
+                rate_limit_window: config.rate_limit_window,
+                latency: config.latency,
+                job_duration: config.job_duration,
+                switches: config.switches.clone(),
+            }),
+            zd: Mutex::new(ZdState::seeded(now)),
+            ia: RwLock::new(IaState::seeded(config.seed, config.conversations, config.history_days, now)),
+            faults: Faults::default(),
+            stats: Mutex::new(RequestStats::default()),
+            rate: Mutex::new(RateLimiter::default()),
+            rng: Mutex::new(ChaCha8Rng::seed_from_u64(config.seed ^ 0xfa17)),
+            zendesk_base: OnceLock::new(),
+            iadvize_base: OnceLock::new(),
+            live_rate: Mutex::new(config.live_conversations_per_minute),
+            clock,
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings.read().unwrap().clone()
+    }
+
+    pub fn zendesk_base(&self) -> &str {
+        self.zendesk_base.get().map(String::as_str).unwrap_or("http://127.0.0.1")
+    }
+
+    /// Runs `f` on the Zendesk state after settling due background work.
+    pub fn with_zd<R>(&self, f: impl FnOnce(&mut ZdState, &Ctx) -> R) -> R {
+        let s = self.settings();
+        let ctx = Ctx {
+            now: self.clock.now(),
+            switches: &s.switches,
+            plan: s.plan,
+            base: self.zendesk_base(),
+            job_duration: s.job_duration,
+        };
+        let mut zd = self.zd.lock().unwrap();
+        zd.settle(&ctx);
+        f(&mut zd, &ctx)
+    }
+
+    pub fn latency_sample(&self) -> Option<Duration> {
+        match self.settings.read().unwrap().latency {
+            Latency::None => None,
+            Latency::Fixed { ms } => Some(Duration::from_millis(ms)),
+            Latency::Uniform { min_ms, max_ms } => {
+                let ms = self.rng.lock().unwrap().random_range(min_ms..=max_ms.max(min_ms));
+                Some(Duration::from_millis(ms))
+            }
+        }
+    }
+
+    pub fn record(&self, api: Api, endpoint: &str, status: u16) {
+        let mut stats = self.stats.lock().unwrap();
+        let map = match api {
+            Api::Zendesk => &mut stats.zendesk,
+            Api::Iadvize => &mut stats.iadvize,
+        };
+        let e = map.entry(endpoint.to_string()).or_default();
+        e.count += 1;
+        *e.by_status.entry(status).or_default() += 1;
+    }
+
+    /// Back to the seeded data (same seed, placed relative to the current sandbox time).
+    pub fn reset(&self) {
+        let now = self.clock.now();
+        *self.epoch.write().unwrap() = now;
+        *self.zd.lock().unwrap() = ZdState::seeded(now);
+        *self.ia.write().unwrap() = IaState::seeded(self.seed, self.conversations, self.history_days, now);
+        *self.stats.lock().unwrap() = RequestStats::default();
+        *self.rate.lock().unwrap() = RateLimiter::default();
+        *self.rng.lock().unwrap() = ChaCha8Rng::seed_from_u64(self.seed ^ 0xfa17);
+        self.faults.clear();
+    }
+}
