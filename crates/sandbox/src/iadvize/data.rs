@@ -5,7 +5,7 @@
 
 use crate::seed::{Platform, Site, VISITORS_PER_PLATFORM, sites, visitor_email, visitor_name_parts};
 use crate::zendesk::seed::field_ids;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
@@ -222,7 +222,8 @@ impl IaState {
             // Spread evenly over the history, newest at "now", with jitter.
             let base_offset = span_ms - span_ms * (i as i64 + 1) / conversations.max(1) as i64;
             let jitter = rng.random_range(0..60_000);
-            let closed_at = now - Duration::milliseconds(base_offset + jitter);
+            // Millisecond precision: GraphQL cursors carry milliseconds.
+            let closed_at = (now - Duration::milliseconds(base_offset + jitter)).trunc_subsecs(3);
             let flavor = match i {
                 0 => Flavor::Long,
                 1..=3 => Flavor::Tricky,
@@ -294,7 +295,7 @@ impl IaState {
     pub fn add_live_conversation(&mut self, now: DateTime<Utc>) -> Uuid {
         let mut rng = self.live_rng.clone();
         let i = rng.random_range(0..1000);
-        let mut c = self.make_conversation(&mut rng, now, Flavor::Plain, i);
+        let mut c = self.make_conversation(&mut rng, now.trunc_subsecs(3), Flavor::Plain, i);
         self.live_rng = rng;
         if let Some(last) = self.conversations.last() {
             c.closed_at = c.closed_at.max(last.closed_at);
@@ -432,11 +433,11 @@ const TRICKY_LINES: [&str; 8] = [
 
 fn message_text(rng: &mut ChaCha8Rng, flavor: Flavor, from_visitor: bool, k: usize) -> String {
     match flavor {
-        Flavor::Tricky => TRICKY_LINES[(k + rng.random_range(0..TRICKY_LINES.len())) % TRICKY_LINES.len()].to_string(),
+        Flavor::Tricky => TRICKY_LINES[k % TRICKY_LINES.len()].to_string(),
         Flavor::Long => {
-            // ~600 bytes a message, 140 messages: well over 70 kB in total.
+            // ~650 bytes a message, 140 messages: well over 70 kB in total.
             let line = if from_visitor { VISITOR_LINES[k % VISITOR_LINES.len()] } else { AGENT_LINES[k % AGENT_LINES.len()] };
-            format!("[{k:03}] {}", std::iter::repeat_n(line, 10).collect::<Vec<_>>().join(" "))
+            format!("[{k:03}] {}", std::iter::repeat_n(line, 15).collect::<Vec<_>>().join(" "))
         }
         Flavor::Plain => {
             let pool: &[&str] = if from_visitor { &VISITOR_LINES } else { &AGENT_LINES };

@@ -48,6 +48,16 @@ fn input_value(def: &async_graphql::parser::types::InputValueDefinition) -> Inpu
 /// Builds the executable schema from the SDL.
 pub fn build_schema(sdl: &str, shared: Arc<Shared>) -> Result<Schema, String> {
     let doc = async_graphql::parser::parse_schema(sdl).map_err(|e| e.to_string())?;
+    // Values of interface or union type must say their concrete type (`with_type`); values of
+    // object type must not (async-graphql only unwraps `with_type` for abstract types).
+    let abstract_types: Vec<String> = doc
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            TypeSystemDefinition::Type(t) if matches!(t.node.kind, TypeKind::Interface(_) | TypeKind::Union(_)) => Some(t.node.name.node.to_string()),
+            _ => None,
+        })
+        .collect();
     let mut builder = Schema::build("Query", None, None);
     for def in &doc.definitions {
         let TypeSystemDefinition::Type(td) = def else { continue };
@@ -64,7 +74,9 @@ pub fn build_schema(sdl: &str, shared: Arc<Shared>) -> Result<Schema, String> {
                 for f in &obj.fields {
                     let f = &f.node;
                     let fname = f.name.node.to_string();
-                    let mut field = Field::new(fname.clone(), type_ref(&f.ty.node), resolver(&name, &fname));
+                    let ty = type_ref(&f.ty.node);
+                    let is_abstract = abstract_types.iter().any(|a| a == ty.type_name());
+                    let mut field = Field::new(fname.clone(), ty, resolver(&name, &fname, is_abstract));
                     for a in &f.arguments {
                         field = field.argument(input_value(&a.node));
                     }
@@ -122,7 +134,7 @@ fn scalar(name: &str) -> Scalar {
 
 type Resolver = Box<dyn for<'a> Fn(ResolverContext<'a>) -> FieldFuture<'a> + Send + Sync>;
 
-fn resolver(type_name: &str, field: &str) -> Resolver {
+fn resolver(type_name: &str, field: &str, is_abstract: bool) -> Resolver {
     match (type_name, field) {
         ("Query", "closedConversations") => Box::new(|ctx| wrap(closed_conversations(&ctx).map(Some))),
         ("Query", "conversation") => Box::new(|ctx| wrap(conversation(&ctx))),
@@ -136,7 +148,7 @@ fn resolver(type_name: &str, field: &str) -> Resolver {
             let key = field.to_string();
             Box::new(move |ctx| {
                 let v = ctx.parent_value.downcast_ref::<Value>().and_then(|p| p.get(&key)).cloned().unwrap_or(Value::Null);
-                FieldFuture::Value(to_field_value(v))
+                FieldFuture::Value(to_field_value(v, is_abstract))
             })
         }
     }
@@ -151,12 +163,12 @@ fn wrap<'a>(r: Result<Option<FieldValue<'static>>, Error>) -> FieldFuture<'a> {
     }
 }
 
-fn to_field_value(v: Value) -> Option<FieldValue<'static>> {
+fn to_field_value(v: Value, is_abstract: bool) -> Option<FieldValue<'static>> {
     match v {
         Value::Null => None,
-        Value::Array(items) => Some(FieldValue::list(items.into_iter().map(|i| to_field_value(i).unwrap_or(FieldValue::NULL)))),
+        Value::Array(items) => Some(FieldValue::list(items.into_iter().map(|i| to_field_value(i, is_abstract).unwrap_or(FieldValue::NULL)))),
         Value::Object(ref o) => {
-            let ty = o.get("__typename").and_then(Value::as_str).map(str::to_string);
+            let ty = o.get("__typename").and_then(Value::as_str).map(str::to_string).filter(|_| is_abstract);
             let fv = FieldValue::owned_any(v);
             Some(match ty {
                 Some(t) => fv.with_type(t),

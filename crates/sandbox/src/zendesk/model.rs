@@ -170,6 +170,9 @@ pub struct Ticket {
     pub followup_ids: Vec<Id>,
     #[serde(skip)]
     pub indexed_at: DateTime<Utc>,
+    /// Sandbox time of the last write (imports may carry older `updated_at`s).
+    #[serde(skip)]
+    pub written_at: DateTime<Utc>,
 }
 
 impl Ticket {
@@ -178,9 +181,12 @@ impl Ticket {
     }
 
     pub fn to_json(&self, base: &str, all_custom_field_ids: &[Id]) -> Value {
+        // Zendesk lists every active custom field, unset ones with `"value": null`; its OpenAPI
+        // document does not allow null there, so the sandbox lists only fields with a value
+        // (what `reduced_payload_size=true` does). Clients must not expect unset fields.
         let custom_fields: Vec<Value> = all_custom_field_ids
             .iter()
-            .map(|id| json!({"id": id, "value": self.custom_fields.get(id).cloned().unwrap_or(Value::Null)}))
+            .filter_map(|id| self.custom_fields.get(id).map(|v| json!({"id": id, "value": v})))
             .collect();
         let source = match self.followup_source_id {
             Some(src) => json!({"from": {"ticket_id": src}, "to": {}, "rel": "follow_up"}),
@@ -200,7 +206,6 @@ impl Ticket {
             "description": self.comments.first().map(|c| c.body.clone()).unwrap_or_default(),
             "priority": self.priority,
             "status": self.status,
-            "recipient": null,
             "requester_id": self.requester_id,
             "submitter_id": self.submitter_id,
             "assignee_id": self.assignee_id,
@@ -209,7 +214,6 @@ impl Ticket {
             "collaborator_ids": [],
             "follower_ids": [],
             "email_cc_ids": [],
-            "forum_topic_id": null,
             "problem_id": null,
             "has_incidents": false,
             "is_public": self.is_public(),
@@ -217,7 +221,6 @@ impl Ticket {
             "tags": self.tags,
             "custom_fields": custom_fields,
             "fields": custom_fields,
-            "satisfaction_rating": null,
             "sharing_agreement_ids": [],
             "custom_status_id": status_id(&self.status),
             "followup_ids": self.followup_ids,
@@ -423,7 +426,7 @@ impl Trigger {
             "active": self.active,
             "position": self.position,
             "default": true,
-            "description": null,
+            "description": "",
             "conditions": self.conditions,
             "actions": self.actions,
             "category_id": "1",

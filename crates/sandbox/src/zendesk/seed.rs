@@ -313,7 +313,7 @@ fn seed_triggers(st: &mut ZdState, at: DateTime<Utc>) {
         ]), "all_agents"),
     ];
     let mut inactive = t(360_200_005, "Notify group of assignment", 5, json!([
-        {"field": "group_id", "operator": "changed", "value": null},
+        {"field": "group_id", "operator": "changed", "value": ""},
     ]), "group_id");
     inactive.active = false;
     st.triggers.push(inactive);

@@ -146,14 +146,18 @@ impl ZdState {
         }
         let hours = ctx.switches.auto_close_after_hours as i64;
         if hours > 0 {
+            // The automation runs hourly: a ticket solved long ago (an import) closes at the
+            // first run after it was written, not at once.
             let limit = chrono::Duration::hours(hours);
             for t in self.tickets.values_mut() {
                 if t.status == "solved"
                     && let Some(solved) = t.solved_at
-                    && solved + limit <= ctx.now
                 {
-                    t.status = "closed".into();
-                    t.updated_at = solved + limit;
+                    let close_at = (solved + limit).max(t.written_at + chrono::Duration::hours(1));
+                    if close_at <= ctx.now {
+                        t.status = "closed".into();
+                        t.updated_at = close_at;
+                    }
                 }
             }
         }
@@ -343,6 +347,7 @@ impl ZdState {
             via,
             followup_source_id,
             followup_ids: vec![],
+            written_at: ctx.now,
             indexed_at: ctx.now + chrono::Duration::seconds(ctx.switches.search_indexing_delay_secs as i64),
         };
         let mut events: Vec<Value> = ticket
@@ -583,6 +588,7 @@ impl ZdState {
             comment_public = Some(public);
         }
         ticket.updated_at = ctx.now;
+        ticket.written_at = ctx.now;
         self.tickets.insert(id, ticket);
         events.extend(triggers::run(self, ctx, id, Event { create: false, caller_id: caller.id, comment_public }));
         Ok(events)
