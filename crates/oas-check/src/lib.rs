@@ -119,7 +119,8 @@ impl Oas {
     /// Parses a document. The two bare `=` scalars of Zendesk's file (a YAML 1.1 "value"
     /// tag for some parsers) load as the string `"="` with this YAML 1.2 parser.
     pub fn from_yaml_str(text: &str) -> Result<Oas, LoadError> {
-        let root: Value = serde_norway::from_str(text).map_err(|e| LoadError::Parse(e.to_string()))?;
+        let root: Value =
+            serde_norway::from_str(text).map_err(|e| LoadError::Parse(e.to_string()))?;
         let paths = root
             .get("paths")
             .and_then(Value::as_object)
@@ -188,25 +189,49 @@ impl Oas {
     }
 
     /// Validates a request body against the operation's `application/json` request schema.
-    pub fn validate_request(&self, method: &str, path: &str, body: &Value) -> Result<(), Vec<String>> {
+    pub fn validate_request(
+        &self,
+        method: &str,
+        path: &str,
+        body: &Value,
+    ) -> Result<(), Vec<String>> {
         let op = self.find(method, path)?;
         let request_body = op
             .raw
             .get("requestBody")
             .map(|rb| self.deref(rb))
-            .ok_or_else(|| vec![format!("{} {} declares no request body", op.method, op.template)])?;
+            .ok_or_else(|| {
+                vec![format!(
+                    "{} {} declares no request body",
+                    op.method, op.template
+                )]
+            })?;
         let schema = request_body
             .pointer("/content/application~1json/schema")
-            .ok_or_else(|| vec![format!("{} {} has no application/json request schema", op.method, op.template)])?;
+            .ok_or_else(|| {
+                vec![format!(
+                    "{} {} has no application/json request schema",
+                    op.method, op.template
+                )]
+            })?;
         self.check(schema, body, Direction::Request)
     }
 
     /// Validates a response body against the operation's schema for that status.
     /// Fails when the status is not documented for the operation.
-    pub fn validate_response(&self, method: &str, path: &str, status: u16, body: &Value) -> Result<(), Vec<String>> {
+    pub fn validate_response(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &Value,
+    ) -> Result<(), Vec<String>> {
         let op = self.find(method, path)?;
         let response = self.response_object(op, status).ok_or_else(|| {
-            vec![format!("{} {} documents no response for status {status}", op.method, op.template)]
+            vec![format!(
+                "{} {} documents no response for status {status}",
+                op.method, op.template
+            )]
         })?;
         match response.pointer("/content/application~1json/schema") {
             Some(schema) => self.check(schema, body, Direction::Response),
@@ -228,8 +253,11 @@ impl Oas {
     }
 
     fn find(&self, method: &str, path: &str) -> Result<Operation<'_>, Vec<String>> {
-        self.operation(method, path)
-            .ok_or_else(|| vec![format!("no operation {method} {path} in the OpenAPI document")])
+        self.operation(method, path).ok_or_else(|| {
+            vec![format!(
+                "no operation {method} {path} in the OpenAPI document"
+            )]
+        })
     }
 
     fn response_object<'a>(&'a self, op: Operation<'a>, status: u16) -> Option<&'a Value> {
@@ -246,7 +274,11 @@ impl Oas {
     fn check(&self, schema: &Value, value: &Value, dir: Direction) -> Result<(), Vec<String>> {
         let mut errors = Vec::new();
         self.validate(schema, value, "$", dir, &mut errors, 0);
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// Follows `$ref`s until a schema without one.
@@ -263,7 +295,15 @@ impl Oas {
         schema
     }
 
-    fn validate(&self, schema: &Value, value: &Value, at: &str, dir: Direction, errors: &mut Vec<String>, depth: usize) {
+    fn validate(
+        &self,
+        schema: &Value,
+        value: &Value,
+        at: &str,
+        dir: Direction,
+        errors: &mut Vec<String>,
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH {
             errors.push(format!("{at}: schema nesting too deep"));
             return;
@@ -290,7 +330,12 @@ impl Oas {
             }
         }
 
-        for sub in schema_obj.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+        for sub in schema_obj
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             self.validate(sub, value, at, dir, errors, depth + 1);
         }
         for key in ["anyOf", "oneOf"] {
@@ -307,7 +352,10 @@ impl Oas {
                     branch_errors.push(format!("branch {i}: {}", e.join("; ")));
                 }
                 if !matched && !branches.is_empty() {
-                    errors.push(format!("{at}: matches no branch of {key} ({})", branch_errors.join(" | ")));
+                    errors.push(format!(
+                        "{at}: matches no branch of {key} ({})",
+                        branch_errors.join(" | ")
+                    ));
                 }
             }
         }
@@ -316,7 +364,10 @@ impl Oas {
             && !value.is_null()
             && !allowed.contains(value)
         {
-            errors.push(format!("{at}: {value} is not one of {}", Value::Array(allowed.clone())));
+            errors.push(format!(
+                "{at}: {value} is not one of {}",
+                Value::Array(allowed.clone())
+            ));
         }
 
         let ty = schema_obj.get("type").and_then(Value::as_str);
@@ -332,22 +383,37 @@ impl Oas {
             Value::Array(items) => {
                 if let Some(item_schema) = schema_obj.get("items") {
                     for (i, item) in items.iter().enumerate() {
-                        self.validate(item_schema, item, &format!("{at}[{i}]"), dir, errors, depth + 1);
+                        self.validate(
+                            item_schema,
+                            item,
+                            &format!("{at}[{i}]"),
+                            dir,
+                            errors,
+                            depth + 1,
+                        );
                     }
                 }
                 if let Some(min) = schema_obj.get("minItems").and_then(Value::as_u64)
                     && (items.len() as u64) < min
                 {
-                    errors.push(format!("{at}: {} items, fewer than minItems {min}", items.len()));
+                    errors.push(format!(
+                        "{at}: {} items, fewer than minItems {min}",
+                        items.len()
+                    ));
                 }
                 if let Some(max) = schema_obj.get("maxItems").and_then(Value::as_u64)
                     && (items.len() as u64) > max
                 {
-                    errors.push(format!("{at}: {} items, more than maxItems {max}", items.len()));
+                    errors.push(format!(
+                        "{at}: {} items, more than maxItems {max}",
+                        items.len()
+                    ));
                 }
             }
             Value::String(s) => validate_string(schema_obj, s, at, errors),
-            Value::Number(n) => validate_number(schema_obj, n.as_f64().unwrap_or(f64::NAN), at, errors),
+            Value::Number(n) => {
+                validate_number(schema_obj, n.as_f64().unwrap_or(f64::NAN), at, errors)
+            }
             _ => {}
         }
     }
@@ -376,20 +442,30 @@ impl Oas {
                     self.validate(prop, v, &child, dir, errors, depth + 1);
                 }
                 None => match schema.get("additionalProperties") {
-                    Some(Value::Bool(false)) => errors.push(format!("{child}: property not allowed")),
-                    Some(extra @ Value::Object(_)) => self.validate(extra, v, &child, dir, errors, depth + 1),
+                    Some(Value::Bool(false)) => {
+                        errors.push(format!("{child}: property not allowed"))
+                    }
+                    Some(extra @ Value::Object(_)) => {
+                        self.validate(extra, v, &child, dir, errors, depth + 1)
+                    }
                     _ => {}
                 },
             }
         }
-        for req in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for req in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let Some(name) = req.as_str() else { continue };
             if map.contains_key(name) {
                 continue;
             }
             let prop = properties.and_then(|p| p.get(name)).map(|p| self.deref(p));
             let exempt = prop.is_some_and(|p| {
-                (dir == Direction::Request && flag(p, "readOnly")) || (dir == Direction::Response && flag(p, "writeOnly"))
+                (dir == Direction::Request && flag(p, "readOnly"))
+                    || (dir == Direction::Response && flag(p, "writeOnly"))
             });
             if !exempt {
                 errors.push(format!("{at}: missing required property `{name}`"));
@@ -426,7 +502,12 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn validate_string(schema: &serde_json::Map<String, Value>, s: &str, at: &str, errors: &mut Vec<String>) {
+fn validate_string(
+    schema: &serde_json::Map<String, Value>,
+    s: &str,
+    at: &str,
+    errors: &mut Vec<String>,
+) {
     let len = s.chars().count() as u64;
     if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
         && len < min
@@ -452,11 +533,19 @@ fn validate_string(schema: &serde_json::Map<String, Value>, s: &str, at: &str, e
         _ => true,
     };
     if !ok {
-        errors.push(format!("{at}: {s:?} is not a valid {}", schema["format"].as_str().unwrap_or("")));
+        errors.push(format!(
+            "{at}: {s:?} is not a valid {}",
+            schema["format"].as_str().unwrap_or("")
+        ));
     }
 }
 
-fn validate_number(schema: &serde_json::Map<String, Value>, n: f64, at: &str, errors: &mut Vec<String>) {
+fn validate_number(
+    schema: &serde_json::Map<String, Value>,
+    n: f64,
+    at: &str,
+    errors: &mut Vec<String>,
+) {
     let excl_min = schema.get("exclusiveMinimum").and_then(Value::as_bool) == Some(true);
     let excl_max = schema.get("exclusiveMaximum").and_then(Value::as_bool) == Some(true);
     if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
@@ -474,7 +563,13 @@ fn validate_number(schema: &serde_json::Map<String, Value>, n: f64, at: &str, er
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
 }
 
 /// RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`.
@@ -484,7 +579,15 @@ fn is_date_time(s: &str) -> bool {
     }
     let rest = &s[11..];
     let b = rest.as_bytes();
-    if b.len() < 9 || !(b[0..2].iter().chain(&b[3..5]).chain(&b[6..8]).all(u8::is_ascii_digit) && b[2] == b':' && b[5] == b':') {
+    if b.len() < 9
+        || !(b[0..2]
+            .iter()
+            .chain(&b[3..5])
+            .chain(&b[6..8])
+            .all(u8::is_ascii_digit)
+            && b[2] == b':'
+            && b[5] == b':')
+    {
         return false;
     }
     let mut tail = &rest[8..];
@@ -521,7 +624,10 @@ fn normalize_path(path: &str) -> String {
 }
 
 fn split_path(p: &str) -> Vec<String> {
-    p.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    p.split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]
@@ -530,8 +636,14 @@ mod tests {
 
     #[test]
     fn normalizes_urls_and_suffixes() {
-        assert_eq!(normalize_path("https://a.zendesk.com/api/v2/tickets.json?x=1"), "/api/v2/tickets");
-        assert_eq!(normalize_path("/api/v2/tickets/5#frag"), "/api/v2/tickets/5");
+        assert_eq!(
+            normalize_path("https://a.zendesk.com/api/v2/tickets.json?x=1"),
+            "/api/v2/tickets"
+        );
+        assert_eq!(
+            normalize_path("/api/v2/tickets/5#frag"),
+            "/api/v2/tickets/5"
+        );
     }
 
     #[test]

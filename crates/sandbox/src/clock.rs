@@ -20,7 +20,8 @@ impl Clock {
 
     /// Moves sandbox time forward (never backward: expiries must stay monotonic).
     pub fn advance(&self, by: Duration) {
-        self.offset_ms.fetch_add(by.as_millis() as i64, Ordering::SeqCst);
+        self.offset_ms
+            .fetch_add(by.as_millis() as i64, Ordering::SeqCst);
     }
 
     /// How far sandbox time is ahead of real time.

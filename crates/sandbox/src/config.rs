@@ -48,9 +48,14 @@ impl Plan {
 pub enum Latency {
     #[default]
     None,
-    Fixed { ms: u64 },
+    Fixed {
+        ms: u64,
+    },
     /// Uniform in `[min_ms, max_ms]`, drawn from the sandbox's seeded RNG.
-    Uniform { min_ms: u64, max_ms: u64 },
+    Uniform {
+        min_ms: u64,
+        max_ms: u64,
+    },
 }
 
 /// What happens when a ticket is solved without an assignee (unconfirmed, facts §3.1).

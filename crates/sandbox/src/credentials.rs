@@ -28,5 +28,8 @@ pub const IADVIZE_PASSWORD: &str = "sandbox-iadvize-password";
 /// Basic-auth header value for `{email}/token:{token}`.
 pub fn zendesk_basic_auth(email: &str, token: &str) -> String {
     use base64::Engine;
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{email}/token:{token}")))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{email}/token:{token}"))
+    )
 }

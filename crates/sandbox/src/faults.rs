@@ -71,12 +71,18 @@ impl FaultRule {
     }
 
     pub fn iadvize(method: &str, route: &str, fault: Fault, count: u32) -> Self {
-        FaultRule { api: Api::Iadvize, ..FaultRule::zendesk(method, route, fault, count) }
+        FaultRule {
+            api: Api::Iadvize,
+            ..FaultRule::zendesk(method, route, fault, count)
+        }
     }
 
     fn matches(&self, api: Api, method: &str, route: &str) -> bool {
         self.api == api
-            && self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
             && self.route.as_deref().is_none_or(|r| r == route)
     }
 }
@@ -100,7 +106,13 @@ impl Faults {
     }
 
     /// The fault for this request, if a rule fires; spends one use of a `Next` rule.
-    pub fn pick(&self, api: Api, method: &str, route: &str, rng: &Mutex<ChaCha8Rng>) -> Option<Fault> {
+    pub fn pick(
+        &self,
+        api: Api,
+        method: &str,
+        route: &str,
+        rng: &Mutex<ChaCha8Rng>,
+    ) -> Option<Fault> {
         let mut rules = self.rules.lock().unwrap();
         let mut fired = None;
         for (i, rule) in rules.iter_mut().enumerate() {

@@ -33,10 +33,12 @@ mod zendesk;
 pub use config::{Latency, Plan, SandboxConfig, SolveWithoutAssignee, Switches};
 pub use control::{CommentView, Control, EmailView, FieldValueView, JobView, TicketView, UserView};
 pub use faults::{Api, Fault, FaultRule, Trigger};
+pub use iadvize::graphql::CONTRACT_SDL as IADVIZE_CONTRACT_SDL;
 pub use seed::{Platform, Site, sites};
 pub use shared::{EndpointStats, RequestStats};
-pub use iadvize::graphql::CONTRACT_SDL as IADVIZE_CONTRACT_SDL;
-pub use zendesk::seed::{ADMIN_ID, AGENT_ID, FILLER_FIELDS, LIGHT_AGENT_ID, SECOND_AGENT_ID, field_ids, form_ids};
+pub use zendesk::seed::{
+    ADMIN_ID, AGENT_ID, FILLER_FIELDS, LIGHT_AGENT_ID, SECOND_AGENT_ID, field_ids, form_ids,
+};
 pub use zendesk::state::{IDEMPOTENCY_TTL_SECS, MAX_ACTIVE_JOBS, MAX_COMMENT_BYTES};
 
 use serde_json::{Value, json};
@@ -49,7 +51,10 @@ use tokio::task::JoinHandle;
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("the iAdvize GraphQL contract does not build: {0}")]
     Schema(String),
 }
@@ -68,15 +73,27 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, StartError> {
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
-    TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })
 }
 
 impl Sandbox {
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, StartError> {
         let zd_listener = bind(config.zendesk_listen).await?;
         let ia_listener = bind(config.iadvize_listen).await?;
-        let zendesk_addr = zd_listener.local_addr().map_err(|source| StartError::Bind { addr: config.zendesk_listen, source })?;
-        let iadvize_addr = ia_listener.local_addr().map_err(|source| StartError::Bind { addr: config.iadvize_listen, source })?;
+        let zendesk_addr = zd_listener
+            .local_addr()
+            .map_err(|source| StartError::Bind {
+                addr: config.zendesk_listen,
+                source,
+            })?;
+        let iadvize_addr = ia_listener
+            .local_addr()
+            .map_err(|source| StartError::Bind {
+                addr: config.iadvize_listen,
+                source,
+            })?;
         let shared = Arc::new(Shared::new(&config));
         let _ = shared.zendesk_base.set(format!("http://{zendesk_addr}"));
         let _ = shared.iadvize_base.set(format!("http://{iadvize_addr}"));
@@ -88,7 +105,12 @@ impl Sandbox {
             tokio::spawn(iadvize::live::run(Arc::downgrade(&shared))),
         ];
         tracing::info!(zendesk = %zendesk_addr, iadvize = %iadvize_addr, "sandbox started");
-        Ok(Sandbox { shared, zendesk_addr, iadvize_addr, tasks })
+        Ok(Sandbox {
+            shared,
+            zendesk_addr,
+            iadvize_addr,
+            tasks,
+        })
     }
 
     /// Base such that `{base}/api/v2/tickets` is the Zendesk tickets endpoint.
@@ -124,7 +146,9 @@ impl Sandbox {
     }
 
     pub fn control(&self) -> Control {
-        Control { sh: self.shared.clone() }
+        Control {
+            sh: self.shared.clone(),
+        }
     }
 
     /// URLs, credentials and seeded sites as JSON (what the CLI prints, and `/_sandbox/info`).

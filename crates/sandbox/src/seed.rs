@@ -40,13 +40,55 @@ pub struct Site {
 
 /// The seeded sites: three on `ha`, two on `sd`.
 pub fn sites() -> Vec<Site> {
-    let s = |platform, id, name, url, language, timezone| Site { platform, id, name, url, language, timezone };
+    let s = |platform, id, name, url, language, timezone| Site {
+        platform,
+        id,
+        name,
+        url,
+        language,
+        timezone,
+    };
     vec![
-        s(Platform::Ha, 3101, "Maison Dupont – Paris", "https://www.maison-dupont.example", "fr", "Europe/Paris"),
-        s(Platform::Ha, 3102, "Dupont Outlet", "https://outlet.maison-dupont.example", "fr", "Europe/Paris"),
-        s(Platform::Ha, 3103, "Dupont Deutschland", "https://www.dupont-de.example", "de", "Europe/Berlin"),
-        s(Platform::Sd, 5201, "Nordic Gear", "https://www.nordic-gear.example", "en", "Europe/Stockholm"),
-        s(Platform::Sd, 5202, "Nordic Gear Support", "https://help.nordic-gear.example", "en", "Europe/Stockholm"),
+        s(
+            Platform::Ha,
+            3101,
+            "Maison Dupont – Paris",
+            "https://www.maison-dupont.example",
+            "fr",
+            "Europe/Paris",
+        ),
+        s(
+            Platform::Ha,
+            3102,
+            "Dupont Outlet",
+            "https://outlet.maison-dupont.example",
+            "fr",
+            "Europe/Paris",
+        ),
+        s(
+            Platform::Ha,
+            3103,
+            "Dupont Deutschland",
+            "https://www.dupont-de.example",
+            "de",
+            "Europe/Berlin",
+        ),
+        s(
+            Platform::Sd,
+            5201,
+            "Nordic Gear",
+            "https://www.nordic-gear.example",
+            "en",
+            "Europe/Stockholm",
+        ),
+        s(
+            Platform::Sd,
+            5202,
+            "Nordic Gear Support",
+            "https://help.nordic-gear.example",
+            "en",
+            "Europe/Stockholm",
+        ),
     ]
 }
 
@@ -54,13 +96,30 @@ pub fn sites() -> Vec<Site> {
 pub const VISITORS_PER_PLATFORM: usize = 120;
 
 const FIRST: [&str; 16] = [
-    "Camille", "Zoë", "José", "Łukasz", "محمد", "Noa", "Björn", "Aiko", "Émilie", "Olu", "Siobhán", "Chloé", "Ravi", "Dmitri", "李", "Ana",
+    "Camille", "Zoë", "José", "Łukasz", "محمد", "Noa", "Björn", "Aiko", "Émilie", "Olu", "Siobhán",
+    "Chloé", "Ravi", "Dmitri", "李", "Ana",
 ];
-const LAST: [&str; 12] = ["Martin", "Müller", "García", "Żółkiewski", "العلي", "Cohen", "Ødegaard", "Tanaka", "Lefèvre", "Adeyemi", "O'Brien", "Nguyen"];
+const LAST: [&str; 12] = [
+    "Martin",
+    "Müller",
+    "García",
+    "Żółkiewski",
+    "العلي",
+    "Cohen",
+    "Ødegaard",
+    "Tanaka",
+    "Lefèvre",
+    "Adeyemi",
+    "O'Brien",
+    "Nguyen",
+];
 
 pub fn visitor_name_parts(platform: Platform, n: usize) -> (String, String) {
     let k = n + if platform == Platform::Sd { 7 } else { 0 };
-    (FIRST[k % FIRST.len()].to_string(), LAST[(k / 3) % LAST.len()].to_string())
+    (
+        FIRST[k % FIRST.len()].to_string(),
+        LAST[(k / 3) % LAST.len()].to_string(),
+    )
 }
 
 pub fn visitor_name(platform: &str, n: usize) -> String {

@@ -33,7 +33,9 @@ pub(crate) async fn serve(listener: TcpListener, router: Router) {
     loop {
         // Reap finished connections so the set does not grow forever.
         while connections.try_join_next().is_some() {}
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         connections.spawn(async move {

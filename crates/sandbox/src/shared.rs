@@ -45,7 +45,11 @@ impl RequestStats {
         self.map(api).get(endpoint).map_or(0, |e| e.count)
     }
     pub fn status_count(&self, api: Api, endpoint: &str, status: u16) -> u64 {
-        self.map(api).get(endpoint).and_then(|e| e.by_status.get(&status)).copied().unwrap_or(0)
+        self.map(api)
+            .get(endpoint)
+            .and_then(|e| e.by_status.get(&status))
+            .copied()
+            .unwrap_or(0)
     }
     fn map(&self, api: Api) -> &BTreeMap<String, EndpointStats> {
         match api {
@@ -91,7 +95,12 @@ impl Shared {
                 switches: config.switches.clone(),
             }),
             zd: Mutex::new(ZdState::seeded(now)),
-            ia: RwLock::new(IaState::seeded(config.seed, config.conversations, config.history_days, now)),
+            ia: RwLock::new(IaState::seeded(
+                config.seed,
+                config.conversations,
+                config.history_days,
+                now,
+            )),
             faults: Faults::default(),
             stats: Mutex::new(RequestStats::default()),
             rate: Mutex::new(RateLimiter::default()),
@@ -108,7 +117,10 @@ impl Shared {
     }
 
     pub fn zendesk_base(&self) -> &str {
-        self.zendesk_base.get().map(String::as_str).unwrap_or("http://127.0.0.1")
+        self.zendesk_base
+            .get()
+            .map(String::as_str)
+            .unwrap_or("http://127.0.0.1")
     }
 
     /// Runs `f` on the Zendesk state after settling due background work.
@@ -131,7 +143,11 @@ impl Shared {
             Latency::None => None,
             Latency::Fixed { ms } => Some(Duration::from_millis(ms)),
             Latency::Uniform { min_ms, max_ms } => {
-                let ms = self.rng.lock().unwrap().random_range(min_ms..=max_ms.max(min_ms));
+                let ms = self
+                    .rng
+                    .lock()
+                    .unwrap()
+                    .random_range(min_ms..=max_ms.max(min_ms));
                 Some(Duration::from_millis(ms))
             }
         }
@@ -153,7 +169,8 @@ impl Shared {
         let now = self.clock.now();
         *self.epoch.write().unwrap() = now;
         *self.zd.lock().unwrap() = ZdState::seeded(now);
-        *self.ia.write().unwrap() = IaState::seeded(self.seed, self.conversations, self.history_days, now);
+        *self.ia.write().unwrap() =
+            IaState::seeded(self.seed, self.conversations, self.history_days, now);
         *self.stats.lock().unwrap() = RequestStats::default();
         *self.rate.lock().unwrap() = RateLimiter::default();
         *self.rng.lock().unwrap() = ChaCha8Rng::seed_from_u64(self.seed ^ 0xfa17);

@@ -40,15 +40,46 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
         .route("/_sandbox/tickets", get(tickets))
         .route("/_sandbox/tickets/{id}", get(ticket))
         .route("/_sandbox/users", get(users))
-        .route("/_sandbox/emails", get(|State(c): State<Control>| async move { Json(c.emails()) }))
-        .route("/_sandbox/jobs", get(|State(c): State<Control>| async move { Json(c.jobs()) }))
-        .route("/_sandbox/requests", get(|State(c): State<Control>| async move { Json(c.requests()) }))
-        .route("/_sandbox/reset", post(|State(c): State<Control>| async move { c.reset(); StatusCode::NO_CONTENT }))
-        .route("/_sandbox/plan", get(|State(c): State<Control>| async move { Json(json!({"plan": c.plan()})) }).put(set_plan))
-        .route("/_sandbox/faults", get(|State(c): State<Control>| async move { Json(c.faults()) }).post(add_fault).delete(clear_faults))
+        .route(
+            "/_sandbox/emails",
+            get(|State(c): State<Control>| async move { Json(c.emails()) }),
+        )
+        .route(
+            "/_sandbox/jobs",
+            get(|State(c): State<Control>| async move { Json(c.jobs()) }),
+        )
+        .route(
+            "/_sandbox/requests",
+            get(|State(c): State<Control>| async move { Json(c.requests()) }),
+        )
+        .route(
+            "/_sandbox/reset",
+            post(|State(c): State<Control>| async move {
+                c.reset();
+                StatusCode::NO_CONTENT
+            }),
+        )
+        .route(
+            "/_sandbox/plan",
+            get(|State(c): State<Control>| async move { Json(json!({"plan": c.plan()})) })
+                .put(set_plan),
+        )
+        .route(
+            "/_sandbox/faults",
+            get(|State(c): State<Control>| async move { Json(c.faults()) })
+                .post(add_fault)
+                .delete(clear_faults),
+        )
         .route("/_sandbox/latency", put(set_latency))
-        .route("/_sandbox/switches", get(|State(c): State<Control>| async move { Json(c.switches()) }).patch(patch_switches))
-        .route("/_sandbox/live", get(|State(c): State<Control>| async move { Json(json!({"per_minute": c.live()})) }).put(set_live))
+        .route(
+            "/_sandbox/switches",
+            get(|State(c): State<Control>| async move { Json(c.switches()) }).patch(patch_switches),
+        )
+        .route(
+            "/_sandbox/live",
+            get(|State(c): State<Control>| async move { Json(json!({"per_minute": c.live()})) })
+                .put(set_live),
+        )
         .route("/_sandbox/clock", get(clock))
         .route("/_sandbox/clock/advance", post(advance))
         .route("/_sandbox/settings", put(settings))
@@ -56,14 +87,21 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
 }
 
 fn bad(msg: impl ToString) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({"error": msg.to_string()}))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"error": msg.to_string()})),
+    )
+        .into_response()
 }
 
 async fn info(State(c): State<Control>) -> Json<Value> {
     Json(crate::info_json(&c.sh))
 }
 
-async fn tickets(State(c): State<Control>, Query(q): Query<HashMap<String, String>>) -> Json<Vec<TicketView>> {
+async fn tickets(
+    State(c): State<Control>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Json<Vec<TicketView>> {
     Json(match q.get("external_id") {
         Some(e) => c.tickets_by_external_id(e),
         None => c.tickets(),
@@ -73,11 +111,18 @@ async fn tickets(State(c): State<Control>, Query(q): Query<HashMap<String, Strin
 async fn ticket(State(c): State<Control>, Path(id): Path<i64>) -> Response {
     match c.ticket(id) {
         Some(t) => Json(t).into_response(),
-        None => (StatusCode::NOT_FOUND, Json(json!({"error": "no such ticket"}))).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "no such ticket"})),
+        )
+            .into_response(),
     }
 }
 
-async fn users(State(c): State<Control>, Query(q): Query<HashMap<String, String>>) -> Json<Vec<UserView>> {
+async fn users(
+    State(c): State<Control>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Json<Vec<UserView>> {
     Json(match q.get("email") {
         Some(e) => c.user_by_email(e).into_iter().collect(),
         None => c.users(),
@@ -125,7 +170,9 @@ async fn set_latency(State(c): State<Control>, body: axum::body::Bytes) -> Respo
 }
 
 async fn patch_switches(State(c): State<Control>, body: axum::body::Bytes) -> Response {
-    let Ok(Value::Object(patch)) = serde_json::from_slice::<Value>(&body) else { return bad("expected a JSON object") };
+    let Ok(Value::Object(patch)) = serde_json::from_slice::<Value>(&body) else {
+        return bad("expected a JSON object");
+    };
     let mut current = serde_json::to_value(c.switches()).expect("switches serialise");
     for (k, v) in patch {
         if current.get(&k).is_none() {

@@ -63,7 +63,10 @@ pub struct TicketView {
 
 impl TicketView {
     pub fn field(&self, id: i64) -> Option<&Value> {
-        self.custom_fields.iter().find(|f| f.id == id).map(|f| &f.value)
+        self.custom_fields
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| &f.value)
     }
 }
 
@@ -112,7 +115,14 @@ pub(crate) fn ticket_view(t: &Ticket, users: &std::collections::BTreeMap<i64, Us
         ticket_form_id: t.ticket_form_id,
         external_id: t.external_id.clone(),
         tags: t.tags.clone(),
-        custom_fields: t.custom_fields.iter().map(|(id, v)| FieldValueView { id: *id, value: v.clone() }).collect(),
+        custom_fields: t
+            .custom_fields
+            .iter()
+            .map(|(id, v)| FieldValueView {
+                id: *id,
+                value: v.clone(),
+            })
+            .collect(),
         comments: t
             .comments
             .iter()
@@ -166,19 +176,30 @@ impl Control {
 
     // ---- Zendesk inspection ----
     pub fn tickets(&self) -> Vec<TicketView> {
-        self.sh.with_zd(|zd, _| zd.tickets.values().map(|t| ticket_view(t, &zd.users)).collect())
+        self.sh.with_zd(|zd, _| {
+            zd.tickets
+                .values()
+                .map(|t| ticket_view(t, &zd.users))
+                .collect()
+        })
     }
     pub fn ticket(&self, id: i64) -> Option<TicketView> {
-        self.sh.with_zd(|zd, _| zd.tickets.get(&id).map(|t| ticket_view(t, &zd.users)))
+        self.sh
+            .with_zd(|zd, _| zd.tickets.get(&id).map(|t| ticket_view(t, &zd.users)))
     }
     pub fn tickets_by_external_id(&self, external_id: &str) -> Vec<TicketView> {
-        self.tickets().into_iter().filter(|t| t.external_id.as_deref() == Some(external_id)).collect()
+        self.tickets()
+            .into_iter()
+            .filter(|t| t.external_id.as_deref() == Some(external_id))
+            .collect()
     }
     pub fn users(&self) -> Vec<UserView> {
-        self.sh.with_zd(|zd, _| zd.users.values().map(user_view).collect())
+        self.sh
+            .with_zd(|zd, _| zd.users.values().map(user_view).collect())
     }
     pub fn user_by_email(&self, email: &str) -> Option<UserView> {
-        self.sh.with_zd(|zd, _| zd.user_by_email(email).map(user_view))
+        self.sh
+            .with_zd(|zd, _| zd.user_by_email(email).map(user_view))
     }
     /// E-mails sent by triggers, oldest first.
     pub fn emails(&self) -> Vec<EmailView> {

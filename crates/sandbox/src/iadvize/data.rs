@@ -3,7 +3,9 @@
 //! their transcripts are generated on demand from a per-conversation seed, so 10,000 of them
 //! start in milliseconds and the same seed always yields the same transcript.
 
-use crate::seed::{Platform, Site, VISITORS_PER_PLATFORM, sites, visitor_email, visitor_name_parts};
+use crate::seed::{
+    Platform, Site, VISITORS_PER_PLATFORM, sites, visitor_email, visitor_name_parts,
+};
 use crate::zendesk::seed::field_ids;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use rand::{Rng, SeedableRng};
@@ -111,9 +113,18 @@ pub enum Author {
 }
 
 pub enum Attachment {
-    Pushed { to_agent: usize },
-    File { file_name: String, mime_type: &'static str, url: String },
-    Link { title: Option<String>, url: String },
+    Pushed {
+        to_agent: usize,
+    },
+    File {
+        file_name: String,
+        mime_type: &'static str,
+        url: String,
+    },
+    Link {
+        title: Option<String>,
+        url: String,
+    },
 }
 
 pub struct Message {
@@ -146,16 +157,37 @@ fn uuid(rng: &mut ChaCha8Rng) -> Uuid {
 }
 
 const COUNTRIES: [&str; 8] = ["FR", "DE", "ES", "SA", "IL", "US", "JP", "NG"];
-const TAG_NAMES: [&str; 6] = ["order", "delivery", "refund", "vip", "complaint", "😀 happy"];
-const CHANNELS: [&str; 8] = ["CHAT", "CHAT", "CHAT", "CHAT", "CHAT", "VIDEO", "CALL", "WHATSAPP"];
+const TAG_NAMES: [&str; 6] = [
+    "order",
+    "delivery",
+    "refund",
+    "vip",
+    "complaint",
+    "😀 happy",
+];
+const CHANNELS: [&str; 8] = [
+    "CHAT", "CHAT", "CHAT", "CHAT", "CHAT", "VIDEO", "CALL", "WHATSAPP",
+];
 
 impl IaState {
-    pub fn seeded(seed: u64, conversations: usize, history_days: u32, now: DateTime<Utc>) -> IaState {
+    pub fn seeded(
+        seed: u64,
+        conversations: usize,
+        history_days: u32,
+        now: DateTime<Utc>,
+    ) -> IaState {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let sites = sites();
         let mut agents = Vec::new();
         for (p, base) in [(Platform::Ha, 1000), (Platform::Sd, 2000)] {
-            let pros = [("Julie", "Moreau"), ("Karim", "Benali"), ("Sofia", "Rossi"), ("Hans", "Becker"), ("Inès", "Faure"), ("Tom", "Walker")];
+            let pros = [
+                ("Julie", "Moreau"),
+                ("Karim", "Benali"),
+                ("Sofia", "Rossi"),
+                ("Hans", "Becker"),
+                ("Inès", "Faure"),
+                ("Tom", "Walker"),
+            ];
             for (i, (f, l)) in pros.iter().enumerate() {
                 agents.push(Agent {
                     id: base + 1 + i as i64,
@@ -163,21 +195,44 @@ impl IaState {
                     kind: AgentKind::Professional,
                     first_name: Some(f.to_string()),
                     last_name: l.to_string(),
-                    email: Some(format!("{}.{}@brand-{}.example", f.to_lowercase(), l.to_lowercase(), p.as_str())),
+                    email: Some(format!(
+                        "{}.{}@brand-{}.example",
+                        f.to_lowercase(),
+                        l.to_lowercase(),
+                        p.as_str()
+                    )),
                 });
             }
-            for (i, (f, l)) in [("Jean", "Robert"), ("Amélie", "Poulain"), ("Yusuf", "Demir")].iter().enumerate() {
+            for (i, (f, l)) in [
+                ("Jean", "Robert"),
+                ("Amélie", "Poulain"),
+                ("Yusuf", "Demir"),
+            ]
+            .iter()
+            .enumerate()
+            {
                 agents.push(Agent {
                     id: base + 31 + i as i64,
                     platform: p,
                     kind: AgentKind::Expert,
                     first_name: Some(f.to_string()),
                     last_name: l.to_string(),
-                    email: Some(format!("{}.{}@ibbu-experts.example", f.to_lowercase(), l.to_lowercase())),
+                    email: Some(format!(
+                        "{}.{}@ibbu-experts.example",
+                        f.to_lowercase(),
+                        l.to_lowercase()
+                    )),
                 });
             }
             for (i, name) in ["Wall-e", "Eve"].iter().enumerate() {
-                agents.push(Agent { id: base + 51 + i as i64, platform: p, kind: AgentKind::Bot, first_name: None, last_name: name.to_string(), email: None });
+                agents.push(Agent {
+                    id: base + 51 + i as i64,
+                    platform: p,
+                    kind: AgentKind::Bot,
+                    first_name: None,
+                    last_name: name.to_string(),
+                    email: None,
+                });
             }
         }
         let mut visitors = Vec::new();
@@ -197,11 +252,27 @@ impl IaState {
         }
         let mut campaigns = Vec::new();
         for (i, s) in sites.iter().enumerate() {
-            for (j, name) in ["Cart abandonment", "Welcome offer – 10 %"].iter().enumerate() {
-                campaigns.push(Campaign { id: uuid(&mut rng), name: format!("{name} ({})", s.name), site_id: s.id, rule_id: 317_000 + (i * 10 + j) as i64 });
+            for (j, name) in ["Cart abandonment", "Welcome offer – 10 %"]
+                .iter()
+                .enumerate()
+            {
+                campaigns.push(Campaign {
+                    id: uuid(&mut rng),
+                    name: format!("{name} ({})", s.name),
+                    site_id: s.id,
+                    rule_id: 317_000 + (i * 10 + j) as i64,
+                });
             }
         }
-        let tags = TAG_NAMES.iter().enumerate().map(|(i, name)| Tag { id: uuid(&mut rng), rest_id: 299_000 + i as i64, name }).collect();
+        let tags = TAG_NAMES
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Tag {
+                id: uuid(&mut rng),
+                rest_id: 299_000 + i as i64,
+                name,
+            })
+            .collect();
         let mut st = IaState {
             seed,
             sites,
@@ -216,7 +287,10 @@ impl IaState {
             live_rng: ChaCha8Rng::seed_from_u64(seed ^ 0x11fe),
             token_counter: 0,
         };
-        st.tokens.insert(crate::credentials::IADVIZE_GRAPHQL_TOKEN.to_string(), now + Duration::hours(24));
+        st.tokens.insert(
+            crate::credentials::IADVIZE_GRAPHQL_TOKEN.to_string(),
+            now + Duration::hours(24),
+        );
         let span_ms = i64::from(history_days.max(1)) * 86_400_000;
         for i in 0..conversations {
             // Spread evenly over the history, newest at "now", with jitter.
@@ -233,31 +307,63 @@ impl IaState {
             let c = st.make_conversation(&mut rng, closed_at, flavor, i);
             st.conversations.push(c);
         }
-        st.conversations.sort_by(|a, b| (a.closed_at, a.id).cmp(&(b.closed_at, b.id)));
-        st.by_id = st.conversations.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+        st.conversations.sort_by_key(|c| (c.closed_at, c.id));
+        st.by_id = st
+            .conversations
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i))
+            .collect();
         st
     }
 
-    fn make_conversation(&mut self, rng: &mut ChaCha8Rng, closed_at: DateTime<Utc>, flavor: Flavor, i: usize) -> Conversation {
+    fn make_conversation(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        closed_at: DateTime<Utc>,
+        flavor: Flavor,
+        i: usize,
+    ) -> Conversation {
         let site = &self.sites[i % self.sites.len()];
         let platform = site.platform;
         let pick = |rng: &mut ChaCha8Rng, kind: AgentKind, agents: &[Agent]| {
-            let pool: Vec<usize> = agents.iter().enumerate().filter(|(_, a)| a.platform == platform && a.kind == kind).map(|(k, _)| k).collect();
+            let pool: Vec<usize> = agents
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.platform == platform && a.kind == kind)
+                .map(|(k, _)| k)
+                .collect();
             pool[rng.random_range(0..pool.len())]
         };
         let roll = rng.random_range(0..10);
         let agents = match roll {
             0 => vec![pick(rng, AgentKind::Expert, &self.agents)],
-            1 | 2 => vec![pick(rng, AgentKind::Bot, &self.agents), pick(rng, AgentKind::Professional, &self.agents)],
+            1 | 2 => vec![
+                pick(rng, AgentKind::Bot, &self.agents),
+                pick(rng, AgentKind::Professional, &self.agents),
+            ],
             3 => vec![pick(rng, AgentKind::Bot, &self.agents)],
             _ => vec![pick(rng, AgentKind::Professional, &self.agents)],
         };
-        let visitor_base = if platform == Platform::Ha { 0 } else { VISITORS_PER_PLATFORM };
+        let visitor_base = if platform == Platform::Ha {
+            0
+        } else {
+            VISITORS_PER_PLATFORM
+        };
         let visitor = visitor_base + rng.random_range(0..VISITORS_PER_PLATFORM);
-        let site_campaigns: Vec<usize> = self.campaigns.iter().enumerate().filter(|(_, c)| c.site_id == site.id).map(|(k, _)| k).collect();
-        let campaign = (rng.random_range(0..10) < 7).then(|| site_campaigns[rng.random_range(0..site_campaigns.len())]);
+        let site_campaigns: Vec<usize> = self
+            .campaigns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.site_id == site.id)
+            .map(|(k, _)| k)
+            .collect();
+        let campaign = (rng.random_range(0..10) < 7)
+            .then(|| site_campaigns[rng.random_range(0..site_campaigns.len())]);
         let n_tags = rng.random_range(0..3);
-        let mut tags: Vec<usize> = (0..n_tags).map(|_| rng.random_range(0..self.tags.len())).collect();
+        let mut tags: Vec<usize> = (0..n_tags)
+            .map(|_| rng.random_range(0..self.tags.len()))
+            .collect();
         tags.sort_unstable();
         tags.dedup();
         let closing = match rng.random_range(0..20) {
@@ -308,7 +414,10 @@ impl IaState {
 
     pub fn new_token(&mut self, now: DateTime<Utc>) -> String {
         self.token_counter += 1;
-        let token = format!("sandbox-ia-token-{:06}-{:08x}", self.token_counter, self.seed as u32);
+        let token = format!(
+            "sandbox-ia-token-{:06}-{:08x}",
+            self.token_counter, self.seed as u32
+        );
         self.tokens.insert(token.clone(), now + Duration::hours(24));
         token
     }
@@ -323,21 +432,51 @@ impl IaState {
 
     /// The closing-form answers (assumed shape: field id, label, text value).
     pub fn closing_values(&self, c: &Conversation) -> Vec<ClosingValue> {
-        let v = |field_id: String, label: &'static str, value: &str| ClosingValue { field_id, label, value: value.to_string() };
+        let v = |field_id: String, label: &'static str, value: &str| ClosingValue {
+            field_id,
+            label,
+            value: value.to_string(),
+        };
         let zf = |id: i64| format!("zendesk_field_{id}");
         match c.closing {
             Closing::None => vec![],
-            Closing::NotEscalated => vec![v("escalate".into(), "Create an escalation ticket", "false")],
+            Closing::NotEscalated => {
+                vec![v("escalate".into(), "Create an escalation ticket", "false")]
+            }
             Closing::Escalated => {
                 let refund = c.legacy_id % 2 == 0;
                 let mut out = vec![
                     v("escalate".into(), "Create an escalation ticket", "true"),
-                    v("private_note".into(), "Private note", "Customer called twice; order stuck in transit. <b>Check carrier</b> — ça urge ⚠️"),
-                    v(zf(field_ids::CONTACT_REASON), "Contact reason", if refund { "refund" } else { "delivery" }),
-                    v(zf(field_ids::REFUND_REQUESTED), "Refund requested", if refund { "true" } else { "false" }),
-                    v(zf(field_ids::ORDER_NUMBER), "Order number", &format!("{}", 100_000 + c.legacy_id % 900_000)),
-                    v(zf(field_ids::FOLLOW_UP_DATE), "Follow-up date", "2026-12-15"),
-                    v(zf(field_ids::CUSTOMER_REFERENCE), "Customer reference", "ABC-1234"),
+                    v(
+                        "private_note".into(),
+                        "Private note",
+                        "Customer called twice; order stuck in transit. <b>Check carrier</b> — ça urge ⚠️",
+                    ),
+                    v(
+                        zf(field_ids::CONTACT_REASON),
+                        "Contact reason",
+                        if refund { "refund" } else { "delivery" },
+                    ),
+                    v(
+                        zf(field_ids::REFUND_REQUESTED),
+                        "Refund requested",
+                        if refund { "true" } else { "false" },
+                    ),
+                    v(
+                        zf(field_ids::ORDER_NUMBER),
+                        "Order number",
+                        &format!("{}", 100_000 + c.legacy_id % 900_000),
+                    ),
+                    v(
+                        zf(field_ids::FOLLOW_UP_DATE),
+                        "Follow-up date",
+                        "2026-12-15",
+                    ),
+                    v(
+                        zf(field_ids::CUSTOMER_REFERENCE),
+                        "Customer reference",
+                        "ABC-1234",
+                    ),
                     v(zf(field_ids::PRODUCTS), "Products", "shoes,bags"),
                 ];
                 if refund {
@@ -347,11 +486,27 @@ impl IaState {
             }
             Closing::EscalatedInvalid => vec![
                 v("escalate".into(), "Create an escalation ticket", "true"),
-                v("private_note".into(), "Private note", "Answers below were typed by hand."),
-                v(zf(field_ids::CONTACT_REASON), "Contact reason", "not_an_option"),
+                v(
+                    "private_note".into(),
+                    "Private note",
+                    "Answers below were typed by hand.",
+                ),
+                v(
+                    zf(field_ids::CONTACT_REASON),
+                    "Contact reason",
+                    "not_an_option",
+                ),
                 v(zf(field_ids::ORDER_NUMBER), "Order number", "twelve"),
-                v(zf(field_ids::FOLLOW_UP_DATE), "Follow-up date", "31/12/2026"),
-                v(zf(field_ids::CUSTOMER_REFERENCE), "Customer reference", "abc-12"),
+                v(
+                    zf(field_ids::FOLLOW_UP_DATE),
+                    "Follow-up date",
+                    "31/12/2026",
+                ),
+                v(
+                    zf(field_ids::CUSTOMER_REFERENCE),
+                    "Customer reference",
+                    "abc-12",
+                ),
                 v(zf(field_ids::REFUND_REQUESTED), "Refund requested", "true"),
                 v(zf(999_999_999), "Field that no longer exists", "x"),
             ],
@@ -364,15 +519,27 @@ impl IaState {
     pub fn messages(&self, c: &Conversation) -> Vec<Message> {
         let mut rng = ChaCha8Rng::seed_from_u64(c.msg_seed);
         let total = c.messages as usize + c.agents.len();
-        let span = (c.closed_at - c.created_at).num_milliseconds().max(total as i64 + 1);
+        let span = (c.closed_at - c.created_at)
+            .num_milliseconds()
+            .max(total as i64 + 1);
         let step = span / (total as i64 + 1);
         let mut out = Vec::with_capacity(total);
         let mut at = c.created_at;
         let per_contact = (c.messages as usize / c.agents.len()).max(1);
         for (contact, agent) in c.agents.iter().enumerate() {
             at += Duration::milliseconds(step);
-            out.push(Message { id: uuid(&mut rng), created_at: at, author: Author::System, text: None, attachments: vec![Attachment::Pushed { to_agent: *agent }] });
-            let count = if contact + 1 == c.agents.len() { c.messages as usize - per_contact * contact } else { per_contact };
+            out.push(Message {
+                id: uuid(&mut rng),
+                created_at: at,
+                author: Author::System,
+                text: None,
+                attachments: vec![Attachment::Pushed { to_agent: *agent }],
+            });
+            let count = if contact + 1 == c.agents.len() {
+                c.messages as usize - per_contact * contact
+            } else {
+                per_contact
+            };
             for k in 0..count {
                 at += Duration::milliseconds(step);
                 let from_visitor = k % 2 == 0;
@@ -386,13 +553,24 @@ impl IaState {
                     });
                 }
                 if k == 3 && !from_visitor && rng.random_range(0..3) == 0 {
-                    attachments.push(Attachment::Link { title: Some("Track your parcel".into()), url: format!("https://track.example/parcel/{}", c.legacy_id) });
+                    attachments.push(Attachment::Link {
+                        title: Some("Track your parcel".into()),
+                        url: format!("https://track.example/parcel/{}", c.legacy_id),
+                    });
                 }
-                let text = if attachments.len() == 1 && k == 2 && from_visitor { None } else { Some(text) };
+                let text = if attachments.len() == 1 && k == 2 && from_visitor {
+                    None
+                } else {
+                    Some(text)
+                };
                 out.push(Message {
                     id: uuid(&mut rng),
                     created_at: at,
-                    author: if from_visitor { Author::Visitor } else { Author::Agent(*agent) },
+                    author: if from_visitor {
+                        Author::Visitor
+                    } else {
+                        Author::Agent(*agent)
+                    },
                     text,
                     attachments,
                 });
@@ -436,11 +614,22 @@ fn message_text(rng: &mut ChaCha8Rng, flavor: Flavor, from_visitor: bool, k: usi
         Flavor::Tricky => TRICKY_LINES[k % TRICKY_LINES.len()].to_string(),
         Flavor::Long => {
             // ~650 bytes a message, 140 messages: well over 70 kB in total.
-            let line = if from_visitor { VISITOR_LINES[k % VISITOR_LINES.len()] } else { AGENT_LINES[k % AGENT_LINES.len()] };
-            format!("[{k:03}] {}", std::iter::repeat_n(line, 15).collect::<Vec<_>>().join(" "))
+            let line = if from_visitor {
+                VISITOR_LINES[k % VISITOR_LINES.len()]
+            } else {
+                AGENT_LINES[k % AGENT_LINES.len()]
+            };
+            format!(
+                "[{k:03}] {}",
+                std::iter::repeat_n(line, 15).collect::<Vec<_>>().join(" ")
+            )
         }
         Flavor::Plain => {
-            let pool: &[&str] = if from_visitor { &VISITOR_LINES } else { &AGENT_LINES };
+            let pool: &[&str] = if from_visitor {
+                &VISITOR_LINES
+            } else {
+                &AGENT_LINES
+            };
             pool[rng.random_range(0..pool.len())].to_string()
         }
     }

@@ -12,7 +12,8 @@ use super::data::{Agent, AgentKind, Attachment, Author, Conversation, IaState, M
 use crate::seed::Platform;
 use crate::shared::Shared;
 use async_graphql::dynamic::{
-    Enum, Field, FieldFuture, FieldValue, InputObject, InputValue, Interface, InterfaceField, Object, ResolverContext, Scalar, Schema, TypeRef, Union,
+    Enum, Field, FieldFuture, FieldValue, InputObject, InputValue, Interface, InterfaceField,
+    Object, ResolverContext, Scalar, Schema, TypeRef, Union,
 };
 use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
 use async_graphql::{Error, Value as GqlValue};
@@ -34,7 +35,11 @@ fn type_ref(t: &Type) -> TypeRef {
         BaseType::Named(n) => TypeRef::Named(n.to_string().into()),
         BaseType::List(inner) => TypeRef::List(Box::new(type_ref(inner))),
     };
-    if t.nullable { base } else { TypeRef::NonNull(Box::new(base)) }
+    if t.nullable {
+        base
+    } else {
+        TypeRef::NonNull(Box::new(base))
+    }
 }
 
 fn input_value(def: &async_graphql::parser::types::InputValueDefinition) -> InputValue {
@@ -54,13 +59,19 @@ pub fn build_schema(sdl: &str, shared: Arc<Shared>) -> Result<Schema, String> {
         .definitions
         .iter()
         .filter_map(|d| match d {
-            TypeSystemDefinition::Type(t) if matches!(t.node.kind, TypeKind::Interface(_) | TypeKind::Union(_)) => Some(t.node.name.node.to_string()),
+            TypeSystemDefinition::Type(t)
+                if matches!(t.node.kind, TypeKind::Interface(_) | TypeKind::Union(_)) =>
+            {
+                Some(t.node.name.node.to_string())
+            }
             _ => None,
         })
         .collect();
     let mut builder = Schema::build("Query", None, None);
     for def in &doc.definitions {
-        let TypeSystemDefinition::Type(td) = def else { continue };
+        let TypeSystemDefinition::Type(td) = def else {
+            continue;
+        };
         let td = &td.node;
         let name = td.name.node.to_string();
         match &td.kind {
@@ -76,7 +87,8 @@ pub fn build_schema(sdl: &str, shared: Arc<Shared>) -> Result<Schema, String> {
                     let fname = f.name.node.to_string();
                     let ty = type_ref(&f.ty.node);
                     let is_abstract = abstract_types.iter().any(|a| a == ty.type_name());
-                    let mut field = Field::new(fname.clone(), ty, resolver(&name, &fname, is_abstract));
+                    let mut field =
+                        Field::new(fname.clone(), ty, resolver(&name, &fname, is_abstract));
                     for a in &f.arguments {
                         field = field.argument(input_value(&a.node));
                     }
@@ -88,7 +100,8 @@ pub fn build_schema(sdl: &str, shared: Arc<Shared>) -> Result<Schema, String> {
                 let mut i = Interface::new(name.clone());
                 for f in &it.fields {
                     let f = &f.node;
-                    let mut field = InterfaceField::new(f.name.node.to_string(), type_ref(&f.ty.node));
+                    let mut field =
+                        InterfaceField::new(f.name.node.to_string(), type_ref(&f.ty.node));
                     for a in &f.arguments {
                         field = field.argument(input_value(&a.node));
                     }
@@ -104,7 +117,10 @@ pub fn build_schema(sdl: &str, shared: Arc<Shared>) -> Result<Schema, String> {
                 builder = builder.register(un);
             }
             TypeKind::Enum(e) => {
-                builder = builder.register(Enum::new(name.clone()).items(e.values.iter().map(|v| v.node.value.node.to_string())));
+                builder = builder.register(
+                    Enum::new(name.clone())
+                        .items(e.values.iter().map(|v| v.node.value.node.to_string())),
+                );
             }
             TypeKind::InputObject(io) => {
                 let mut o = InputObject::new(name.clone());
@@ -121,8 +137,12 @@ pub fn build_schema(sdl: &str, shared: Arc<Shared>) -> Result<Schema, String> {
 fn scalar(name: &str) -> Scalar {
     let s = Scalar::new(name.to_string());
     match name {
-        "UUID" => s.validator(|v| matches!(v, GqlValue::String(s) if uuid::Uuid::parse_str(s).is_ok())),
-        "DateTime" => s.validator(|v| matches!(v, GqlValue::String(s) if DateTime::parse_from_rfc3339(s).is_ok())),
+        "UUID" => {
+            s.validator(|v| matches!(v, GqlValue::String(s) if uuid::Uuid::parse_str(s).is_ok()))
+        }
+        "DateTime" => s.validator(
+            |v| matches!(v, GqlValue::String(s) if DateTime::parse_from_rfc3339(s).is_ok()),
+        ),
         "LegacyId" => s.validator(|v| match v {
             GqlValue::Number(n) => n.is_i64(),
             GqlValue::String(s) => s.parse::<i64>().is_ok(),
@@ -136,18 +156,29 @@ type Resolver = Box<dyn for<'a> Fn(ResolverContext<'a>) -> FieldFuture<'a> + Sen
 
 fn resolver(type_name: &str, field: &str, is_abstract: bool) -> Resolver {
     match (type_name, field) {
-        ("Query", "closedConversations") => Box::new(|ctx| wrap(closed_conversations(&ctx).map(Some))),
+        ("Query", "closedConversations") => {
+            Box::new(|ctx| wrap(closed_conversations(&ctx).map(Some)))
+        }
         ("Query", "conversation") => Box::new(|ctx| wrap(conversation(&ctx))),
         ("Query", "project") => Box::new(|ctx| wrap(project(&ctx))),
         ("Conversation", "messages") => Box::new(|ctx| wrap(messages(&ctx).map(Some))),
         ("Query", other) => {
             let other = other.to_string();
-            Box::new(move |_| wrap(Err(Error::new(format!("`{other}` is not served by the sandbox")))))
+            Box::new(move |_| {
+                wrap(Err(Error::new(format!(
+                    "`{other}` is not served by the sandbox"
+                ))))
+            })
         }
         _ => {
             let key = field.to_string();
             Box::new(move |ctx| {
-                let v = ctx.parent_value.downcast_ref::<Value>().and_then(|p| p.get(&key)).cloned().unwrap_or(Value::Null);
+                let v = ctx
+                    .parent_value
+                    .downcast_ref::<Value>()
+                    .and_then(|p| p.get(&key))
+                    .cloned()
+                    .unwrap_or(Value::Null);
                 FieldFuture::Value(to_field_value(v, is_abstract))
             })
         }
@@ -166,16 +197,26 @@ fn wrap<'a>(r: Result<Option<FieldValue<'static>>, Error>) -> FieldFuture<'a> {
 fn to_field_value(v: Value, is_abstract: bool) -> Option<FieldValue<'static>> {
     match v {
         Value::Null => None,
-        Value::Array(items) => Some(FieldValue::list(items.into_iter().map(|i| to_field_value(i, is_abstract).unwrap_or(FieldValue::NULL)))),
+        Value::Array(items) => {
+            Some(FieldValue::list(items.into_iter().map(|i| {
+                to_field_value(i, is_abstract).unwrap_or(FieldValue::NULL)
+            })))
+        }
         Value::Object(ref o) => {
-            let ty = o.get("__typename").and_then(Value::as_str).map(str::to_string).filter(|_| is_abstract);
+            let ty = o
+                .get("__typename")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .filter(|_| is_abstract);
             let fv = FieldValue::owned_any(v);
             Some(match ty {
                 Some(t) => fv.with_type(t),
                 None => fv,
             })
         }
-        scalar => Some(FieldValue::value(GqlValue::from_json(scalar).unwrap_or(GqlValue::Null))),
+        scalar => Some(FieldValue::value(
+            GqlValue::from_json(scalar).unwrap_or(GqlValue::Null),
+        )),
     }
 }
 
@@ -190,13 +231,18 @@ fn ctx_parts<'a>(ctx: &ResolverContext<'a>) -> Result<(&'a Arc<Shared>, Platform
 }
 
 fn arg_json(ctx: &ResolverContext, name: &str) -> Value {
-    ctx.args.get(name).and_then(|a| a.as_value().clone().into_json().ok()).unwrap_or(Value::Null)
+    ctx.args
+        .get(name)
+        .and_then(|a| a.as_value().clone().into_json().ok())
+        .unwrap_or(Value::Null)
 }
 
 fn page_size(ctx: &ResolverContext, default: i64) -> Result<usize, Error> {
     let first = arg_json(ctx, "first").as_i64().unwrap_or(default);
     if !(0..=MAX_PAGE).contains(&first) {
-        return Err(Error::new(format!("`first` must be between 0 and {MAX_PAGE}, got {first}")));
+        return Err(Error::new(format!(
+            "`first` must be between 0 and {MAX_PAGE}, got {first}"
+        )));
     }
     Ok(first as usize)
 }
@@ -232,7 +278,11 @@ fn closed_conversations(ctx: &ResolverContext) -> Result<FieldValue<'static>, Er
     let from = parse_time(&filters["interval"]["from"], "interval.from")?;
     let to = parse_time(&filters["interval"]["to"], "interval.to")?;
     let ids = |key: &str| -> Option<Vec<String>> {
-        filters[key].as_array().map(|a| a.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect())
+        filters[key].as_array().map(|a| {
+            a.iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect()
+        })
     };
     let projects = ids("projectIds");
     let channels = ids("channels");
@@ -241,7 +291,9 @@ fn closed_conversations(ctx: &ResolverContext) -> Result<FieldValue<'static>, Er
     let after = match arg_json(ctx, "after").as_str() {
         Some(c) => {
             let raw = decode_cursor(c)?;
-            let (ms, id) = raw.split_once('|').ok_or_else(|| Error::new("invalid cursor"))?;
+            let (ms, id) = raw
+                .split_once('|')
+                .ok_or_else(|| Error::new("invalid cursor"))?;
             let ms: i64 = ms.parse().map_err(|_| Error::new("invalid cursor"))?;
             let id = uuid::Uuid::parse_str(id).map_err(|_| Error::new("invalid cursor"))?;
             Some((DateTime::from_timestamp_millis(ms).unwrap_or_default(), id))
@@ -250,7 +302,9 @@ fn closed_conversations(ctx: &ResolverContext) -> Result<FieldValue<'static>, Er
     };
     let ia = sh.ia.read().unwrap();
     let start = match after {
-        Some(key) => ia.conversations.partition_point(|c| (c.closed_at, c.id) <= key),
+        Some(key) => ia
+            .conversations
+            .partition_point(|c| (c.closed_at, c.id) <= key),
         None => ia.conversations.partition_point(|c| c.closed_at < from),
     };
     let mut edges = Vec::new();
@@ -261,9 +315,16 @@ fn closed_conversations(ctx: &ResolverContext) -> Result<FieldValue<'static>, Er
         }
         if c.closed_at < from
             || c.platform != platform
-            || projects.as_ref().is_some_and(|p| !p.contains(&c.site_id.to_string()))
-            || channels.as_ref().is_some_and(|ch| !ch.iter().any(|x| x == c.channel))
-            || campaigns.as_ref().is_some_and(|cs| !c.campaign.is_some_and(|k| cs.contains(&ia.campaigns[k].id.to_string())))
+            || projects
+                .as_ref()
+                .is_some_and(|p| !p.contains(&c.site_id.to_string()))
+            || channels
+                .as_ref()
+                .is_some_and(|ch| !ch.iter().any(|x| x == c.channel))
+            || campaigns.as_ref().is_some_and(|cs| {
+                !c.campaign
+                    .is_some_and(|k| cs.contains(&ia.campaigns[k].id.to_string()))
+            })
         {
             continue;
         }
@@ -273,7 +334,10 @@ fn closed_conversations(ctx: &ResolverContext) -> Result<FieldValue<'static>, Er
         }
         edges.push(json!({"__typename": "ConversationEdge", "cursor": conversation_cursor(c), "node": conversation_json(&ia, c, true)}));
     }
-    let end_cursor = edges.last().map(|e| e["cursor"].clone()).unwrap_or(Value::Null);
+    let end_cursor = edges
+        .last()
+        .map(|e| e["cursor"].clone())
+        .unwrap_or(Value::Null);
     let out = json!({
         "__typename": "ConversationConnection",
         "edges": edges,
@@ -285,7 +349,8 @@ fn closed_conversations(ctx: &ResolverContext) -> Result<FieldValue<'static>, Er
 fn conversation(ctx: &ResolverContext) -> Result<Option<FieldValue<'static>>, Error> {
     let (sh, platform) = ctx_parts(ctx)?;
     let id = arg_json(ctx, "id");
-    let id = uuid::Uuid::parse_str(id.as_str().unwrap_or("")).map_err(|_| Error::new("invalid UUID"))?;
+    let id =
+        uuid::Uuid::parse_str(id.as_str().unwrap_or("")).map_err(|_| Error::new("invalid UUID"))?;
     let ia = sh.ia.read().unwrap();
     // `users` is only available through closedConversations (documented by iAdvize).
     Ok(ia
@@ -299,12 +364,14 @@ fn conversation(ctx: &ResolverContext) -> Result<Option<FieldValue<'static>>, Er
 fn project(ctx: &ResolverContext) -> Result<Option<FieldValue<'static>>, Error> {
     let (sh, platform) = ctx_parts(ctx)?;
     let id = arg_json(ctx, "projectId");
-    let id = id.as_i64().or_else(|| id.as_str().and_then(|s| s.parse().ok())).unwrap_or(-1);
+    let id = id
+        .as_i64()
+        .or_else(|| id.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or(-1);
     let ia = sh.ia.read().unwrap();
-    Ok(ia
-        .site(id)
-        .filter(|s| s.platform == platform)
-        .map(|s| FieldValue::owned_any(json!({"__typename": "Project", "id": s.id, "name": s.name}))))
+    Ok(ia.site(id).filter(|s| s.platform == platform).map(|s| {
+        FieldValue::owned_any(json!({"__typename": "Project", "id": s.id, "name": s.name}))
+    }))
 }
 
 fn messages(ctx: &ResolverContext) -> Result<FieldValue<'static>, Error> {
@@ -316,11 +383,18 @@ fn messages(ctx: &ResolverContext) -> Result<FieldValue<'static>, Error> {
         .ok_or_else(|| Error::new("no conversation"))? as usize;
     let first = page_size(ctx, 100)?;
     let after = match arg_json(ctx, "after").as_str() {
-        Some(c) => Some(decode_cursor(c)?.parse::<usize>().map_err(|_| Error::new("invalid cursor"))?),
+        Some(c) => Some(
+            decode_cursor(c)?
+                .parse::<usize>()
+                .map_err(|_| Error::new("invalid cursor"))?,
+        ),
         None => None,
     };
     let ia = sh.ia.read().unwrap();
-    let c = ia.conversations.get(idx).ok_or_else(|| Error::new("no conversation"))?;
+    let c = ia
+        .conversations
+        .get(idx)
+        .ok_or_else(|| Error::new("no conversation"))?;
     let all = ia.messages(c);
     let start = after.map_or(0, |a| a + 1);
     let edges: Vec<Value> = all
@@ -331,7 +405,10 @@ fn messages(ctx: &ResolverContext) -> Result<FieldValue<'static>, Error> {
         .map(|(i, m)| json!({"__typename": "MessageEdge", "cursor": encode_cursor(&i.to_string()), "node": message_json(&ia, c, m)}))
         .collect();
     let has_next = start + edges.len() < all.len();
-    let end_cursor = edges.last().map(|e| e["cursor"].clone()).unwrap_or(Value::Null);
+    let end_cursor = edges
+        .last()
+        .map(|e| e["cursor"].clone())
+        .unwrap_or(Value::Null);
     Ok(FieldValue::owned_any(json!({
         "__typename": "MessageConnection",
         "edges": edges,
@@ -386,7 +463,9 @@ fn conversation_json(ia: &IaState, c: &Conversation, with_users: bool) -> Value 
 
 fn message_json(ia: &IaState, c: &Conversation, m: &Message) -> Value {
     let author = match m.author {
-        Author::Visitor => json!({"__typename": "VisitorAuthor", "visitor": visitor_json(ia, c.visitor)}),
+        Author::Visitor => {
+            json!({"__typename": "VisitorAuthor", "visitor": visitor_json(ia, c.visitor)})
+        }
         Author::Agent(a) => json!({"__typename": "UserAuthor", "user": agent_json(&ia.agents[a])}),
         Author::System => json!({"__typename": "SystemAuthor", "kind": "SYSTEM"}),
     };

@@ -11,7 +11,9 @@ pub(crate) async fn run(shared: Weak<Shared>) {
     let tick = Duration::from_millis(50);
     loop {
         tokio::time::sleep(tick).await;
-        let Some(sh): Option<Arc<Shared>> = shared.upgrade() else { return };
+        let Some(sh): Option<Arc<Shared>> = shared.upgrade() else {
+            return;
+        };
         let rate = *sh.live_rate.lock().unwrap();
         match rate {
             Some(per_minute) if per_minute > 0.0 => {

@@ -47,7 +47,10 @@ pub(crate) fn router(sh: Arc<Shared>) -> Result<Router, String> {
         .route("/conversation.json-unicode/{id}", get(rest::conversation))
         .route("/conversation", get(rest::conversations))
         .route("/conversation/{id}", get(rest::conversation));
-    let app = IaApp { shared: sh.clone(), schema };
+    let app = IaApp {
+        shared: sh.clone(),
+        schema,
+    };
     let router = Router::new()
         .route("/graphql", post(graphql_handler))
         .route("/oauth2/token", post(auth::token))
@@ -57,13 +60,21 @@ pub(crate) fn router(sh: Arc<Shared>) -> Result<Router, String> {
         .nest("/sd/api/2", rest)
         .layer(axum::middleware::from_fn_with_state(sh.clone(), gate))
         .with_state(app)
-        .fallback(|| async { (StatusCode::NOT_FOUND, axum::Json(json!({"meta": {"status": "fail", "message": "Not found"}}))) });
+        .fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                axum::Json(json!({"meta": {"status": "fail", "message": "Not found"}})),
+            )
+        });
     Ok(router)
 }
 
 /// Counts, latency and faults for the iAdvize listener (no rate limit: none is documented).
 async fn gate(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
     let method = req.method().as_str().to_string();
     let endpoint = format!("{method} {route}");
     if let Some(d) = sh.latency_sample() {
@@ -71,8 +82,15 @@ async fn gate(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Respon
     }
     let mut drop_after = false;
     match sh.faults.pick(Api::Iadvize, &method, &route, &sh.rng) {
-        Some(Fault::Status { status, retry_after_secs }) => {
-            let mut r = (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(json!({"error": "server_error"}))).into_response();
+        Some(Fault::Status {
+            status,
+            retry_after_secs,
+        }) => {
+            let mut r = (
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                axum::Json(json!({"error": "server_error"})),
+            )
+                .into_response();
             if let Some(s) = retry_after_secs {
                 r.headers_mut().insert("retry-after", s.into());
             }
@@ -90,7 +108,11 @@ async fn gate(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Respon
         None => {}
     }
     let mut r = next.run(req).await;
-    sh.record(Api::Iadvize, &endpoint, if drop_after { 0 } else { r.status().as_u16() });
+    sh.record(
+        Api::Iadvize,
+        &endpoint,
+        if drop_after { 0 } else { r.status().as_u16() },
+    );
     if drop_after {
         r.extensions_mut().insert(DropConnection);
     }
@@ -98,7 +120,12 @@ async fn gate(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Respon
 }
 
 /// `POST /graphql[?platform=sd]` with a bearer token; standard GraphQL request/response JSON.
-async fn graphql_handler(State(app): State<IaApp>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>, body: Bytes) -> Response {
+async fn graphql_handler(
+    State(app): State<IaApp>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
     if !auth::token_ok(&app.shared, &headers) {
         return auth::invalid_token();
     }
@@ -106,15 +133,31 @@ async fn graphql_handler(State(app): State<IaApp>, headers: HeaderMap, Query(q):
         None => Platform::Ha,
         Some(p) => match Platform::parse(p) {
             Some(p) => p,
-            None => return (StatusCode::BAD_REQUEST, axum::Json(json!({"errors": [{"message": format!("unknown platform {p}")}]}))).into_response(),
+            None => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(json!({"errors": [{"message": format!("unknown platform {p}")}]})),
+                )
+                    .into_response();
+            }
         },
     };
     let req: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => return (StatusCode::BAD_REQUEST, axum::Json(json!({"errors": [{"message": format!("invalid JSON body: {e}")}]}))).into_response(),
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({"errors": [{"message": format!("invalid JSON body: {e}")}]})),
+            )
+                .into_response();
+        }
     };
     let Some(query) = req["query"].as_str() else {
-        return (StatusCode::BAD_REQUEST, axum::Json(json!({"errors": [{"message": "missing `query`"}]}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"errors": [{"message": "missing `query`"}]})),
+        )
+            .into_response();
     };
     let mut gql = async_graphql::Request::new(query).data(platform);
     if let Some(vars) = req.get("variables").filter(|v| v.is_object()) {
@@ -124,5 +167,9 @@ async fn graphql_handler(State(app): State<IaApp>, headers: HeaderMap, Query(q):
         gql = gql.operation_name(op);
     }
     let resp = app.schema.execute(gql).await;
-    axum::Json(serde_json::to_value(&resp).unwrap_or_else(|e| json!({"errors": [{"message": e.to_string()}]}))).into_response()
+    axum::Json(
+        serde_json::to_value(&resp)
+            .unwrap_or_else(|e| json!({"errors": [{"message": e.to_string()}]})),
+    )
+    .into_response()
 }

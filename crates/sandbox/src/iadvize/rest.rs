@@ -23,12 +23,22 @@ use std::sync::Arc;
 type Params = HashMap<String, String>;
 
 fn envelope_error(sh: &Shared, status: StatusCode, kind: &str, message: &str) -> Response {
-    let status = if sh.settings().switches.iadvize_rest_error_http_status { status } else { StatusCode::OK };
-    (status, Json(json!({"meta": {"status": kind, "message": message}}))).into_response()
+    let status = if sh.settings().switches.iadvize_rest_error_http_status {
+        status
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        Json(json!({"meta": {"status": kind, "message": message}})),
+    )
+        .into_response()
 }
 
 fn authorized(headers: &HeaderMap, q: &Params) -> bool {
-    if headers.get("x-api-key").and_then(|v| v.to_str().ok()) == Some(IADVIZE_REST_API_KEY) || q.get("key").map(String::as_str) == Some(IADVIZE_REST_API_KEY) {
+    if headers.get("x-api-key").and_then(|v| v.to_str().ok()) == Some(IADVIZE_REST_API_KEY)
+        || q.get("key").map(String::as_str) == Some(IADVIZE_REST_API_KEY)
+    {
         return true;
     }
     // HTTP Basic with the key as user name and any password.
@@ -36,7 +46,11 @@ fn authorized(headers: &HeaderMap, q: &Params) -> bool {
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
         .and_then(|raw| String::from_utf8(raw).ok())
         .is_some_and(|s| s.split(':').next() == Some(IADVIZE_REST_API_KEY))
 }
@@ -45,11 +59,21 @@ fn platform(uri: &OriginalUri, q: &Params) -> Platform {
     if let Some(p) = q.get("platform").and_then(|p| Platform::parse(p)) {
         return p;
     }
-    if uri.0.path().starts_with("/sd/") { Platform::Sd } else { Platform::Ha }
+    if uri.0.path().starts_with("/sd/") {
+        Platform::Sd
+    } else {
+        Platform::Ha
+    }
 }
 
 /// Checks the key, then runs `f` with the platform and the iAdvize data.
-fn guarded(sh: &Shared, headers: &HeaderMap, uri: &OriginalUri, q: &Params, f: impl FnOnce(Platform, &IaState) -> Response) -> Response {
+fn guarded(
+    sh: &Shared,
+    headers: &HeaderMap,
+    uri: &OriginalUri,
+    q: &Params,
+    f: impl FnOnce(Platform, &IaState) -> Response,
+) -> Response {
     if !authorized(headers, q) {
         return envelope_error(sh, StatusCode::FORBIDDEN, "error", "Forbidden");
     }
@@ -74,14 +98,30 @@ fn filter_matches(pattern: &str, value: &str) -> bool {
 }
 
 fn list_response(sh: &Shared, items: Vec<Value>, q: &Params, filters_used: Vec<&str>) -> Response {
-    let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(20);
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(20);
     if limit == 0 || limit > 100 {
-        return envelope_error(sh, StatusCode::BAD_REQUEST, "fail", "Parameter 'limit' must be between 1 and 100.");
+        return envelope_error(
+            sh,
+            StatusCode::BAD_REQUEST,
+            "fail",
+            "Parameter 'limit' must be between 1 and 100.",
+        );
     }
-    let page = q.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
+    let page = q
+        .get("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
     let count = items.len();
     let pages = count.div_ceil(limit).max(1);
-    let data: Vec<Value> = items.into_iter().skip((page - 1) * limit).take(limit).collect();
+    let data: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1) * limit)
+        .take(limit)
+        .collect();
     let mut meta = json!({"status": "success"});
     if !filters_used.is_empty() {
         meta["filters"] = json!(filters_used);
@@ -94,7 +134,12 @@ fn single(data: Value) -> Response {
 }
 
 fn not_found(sh: &Shared, resource: &str, id: &str) -> Response {
-    envelope_error(sh, StatusCode::NOT_FOUND, "fail", &format!("Unknown '{resource}' with 'id' {id}."))
+    envelope_error(
+        sh,
+        StatusCode::NOT_FOUND,
+        "fail",
+        &format!("Unknown '{resource}' with 'id' {id}."),
+    )
 }
 
 fn rest_time(t: DateTime<Utc>) -> String {
@@ -107,7 +152,12 @@ fn operator_json(ia: &IaState, a: &super::data::Agent) -> Value {
         AgentKind::Expert => vec!["expert"],
         AgentKind::Bot => vec!["operator"],
     };
-    let sites: Vec<i64> = ia.sites.iter().filter(|s| s.platform == a.platform).map(|s| s.id).collect();
+    let sites: Vec<i64> = ia
+        .sites
+        .iter()
+        .filter(|s| s.platform == a.platform)
+        .map(|s| s.id)
+        .collect();
     json!({
         "id": a.id, "name": a.last_name, "first_name": a.first_name, "pseudo": a.first_name.clone().unwrap_or_else(|| a.last_name.clone()),
         "email": a.email, "external_id": null, "role": roles[0], "roles": roles,
@@ -119,7 +169,12 @@ fn operator_json(ia: &IaState, a: &super::data::Agent) -> Value {
 
 fn visitor_json(ia: &IaState, idx: usize) -> Value {
     let v = &ia.visitors[idx];
-    let sites: Vec<i64> = ia.sites.iter().filter(|s| s.platform == v.platform).map(|s| s.id).collect();
+    let sites: Vec<i64> = ia
+        .sites
+        .iter()
+        .filter(|s| s.platform == v.platform)
+        .map(|s| s.id)
+        .collect();
     json!({
         "id": v.id, "unique_id": v.unique_id, "external_id": null, "lastname": v.last_name, "firstname": v.first_name,
         "address": null, "city": null, "zip": null, "country": v.country, "phone": null, "email": v.email,
@@ -142,7 +197,11 @@ pub fn history(ia: &IaState, c: &Conversation) -> String {
         for a in &m.attachments {
             match a {
                 Attachment::Pushed { .. } => {
-                    let text = if i == 0 { "The chat rule has been activated." } else { "OPERATOR_TRANSFER" };
+                    let text = if i == 0 {
+                        "The chat rule has been activated."
+                    } else {
+                        "OPERATOR_TRANSFER"
+                    };
                     tuples.push(json!([3, at, text]));
                 }
                 Attachment::File { url, .. } => tuples.push(json!([7, at, url, ms])),
@@ -150,12 +209,20 @@ pub fn history(ia: &IaState, c: &Conversation) -> String {
             }
         }
         if let Some(text) = &m.text {
-            let kind = if matches!(m.author, Author::Visitor) { 2 } else { 1 };
+            let kind = if matches!(m.author, Author::Visitor) {
+                2
+            } else {
+                1
+            };
             tuples.push(json!([kind, at, text, ms]));
         }
     }
     tuples.push(json!([3, rest_time(c.closed_at), "OPERATOR_CHAT_CLOSE"]));
-    tuples.iter().map(Value::to_string).collect::<Vec<_>>().join(",")
+    tuples
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn conversation_json(ia: &IaState, c: &Conversation) -> Value {
@@ -184,7 +251,12 @@ fn conversation_json(ia: &IaState, c: &Conversation) -> Value {
     })
 }
 
-pub async fn operators(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: OriginalUri, Query(q): Query<Params>) -> Response {
+pub async fn operators(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Query(q): Query<Params>,
+) -> Response {
     guarded(&sh, &headers, &uri, &q, |p, ia| {
         let mut used = vec![];
         let items = ia
@@ -192,9 +264,17 @@ pub async fn operators(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: O
             .iter()
             .filter(|a| a.platform == p)
             .filter(|a| filter(&q, "id").is_none_or(|v| v == a.id.to_string()))
-            .filter(|a| filter(&q, "email").is_none_or(|v| a.email.as_deref().is_some_and(|e| filter_matches(v, e))))
+            .filter(|a| {
+                filter(&q, "email")
+                    .is_none_or(|v| a.email.as_deref().is_some_and(|e| filter_matches(v, e)))
+            })
             .filter(|a| filter(&q, "name").is_none_or(|v| filter_matches(v, &a.last_name)))
-            .filter(|a| filter(&q, "website_id").is_none_or(|v| ia.site(v.parse().unwrap_or(-1)).is_some_and(|s| s.platform == a.platform)))
+            .filter(|a| {
+                filter(&q, "website_id").is_none_or(|v| {
+                    ia.site(v.parse().unwrap_or(-1))
+                        .is_some_and(|s| s.platform == a.platform)
+                })
+            })
             .map(|a| operator_json(ia, a))
             .collect();
         for f in ["id", "email", "name", "website_id"] {
@@ -206,14 +286,31 @@ pub async fn operators(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: O
     })
 }
 
-pub async fn operator(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: OriginalUri, Path(id): Path<String>, Query(q): Query<Params>) -> Response {
-    guarded(&sh, &headers, &uri, &q, |p, ia| match ia.agents.iter().find(|a| a.platform == p && a.id.to_string() == id) {
-        Some(a) => single(operator_json(ia, a)),
-        None => not_found(&sh, "operator", &id),
+pub async fn operator(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+    Query(q): Query<Params>,
+) -> Response {
+    guarded(&sh, &headers, &uri, &q, |p, ia| {
+        match ia
+            .agents
+            .iter()
+            .find(|a| a.platform == p && a.id.to_string() == id)
+        {
+            Some(a) => single(operator_json(ia, a)),
+            None => not_found(&sh, "operator", &id),
+        }
     })
 }
 
-pub async fn visitors(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: OriginalUri, Query(q): Query<Params>) -> Response {
+pub async fn visitors(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Query(q): Query<Params>,
+) -> Response {
     guarded(&sh, &headers, &uri, &q, |p, ia| {
         let items = ia
             .visitors
@@ -222,43 +319,91 @@ pub async fn visitors(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: Or
             .filter(|(_, v)| v.platform == p)
             .filter(|(_, v)| filter(&q, "unique_id").is_none_or(|u| u == v.unique_id))
             .filter(|_| filter(&q, "external_id").is_none())
-            .filter(|(_, v)| filter(&q, "website_id").is_none_or(|w| ia.site(w.parse().unwrap_or(-1)).is_some_and(|s| s.platform == v.platform)))
+            .filter(|(_, v)| {
+                filter(&q, "website_id").is_none_or(|w| {
+                    ia.site(w.parse().unwrap_or(-1))
+                        .is_some_and(|s| s.platform == v.platform)
+                })
+            })
             .map(|(i, _)| visitor_json(ia, i))
             .collect();
         list_response(&sh, items, &q, vec![])
     })
 }
 
-pub async fn visitor(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: OriginalUri, Path(id): Path<String>, Query(q): Query<Params>) -> Response {
-    guarded(&sh, &headers, &uri, &q, |p, ia| match ia.visitors.iter().position(|v| v.platform == p && v.id.to_string() == id) {
-        Some(i) => single(visitor_json(ia, i)),
-        None => not_found(&sh, "visitor", &id),
+pub async fn visitor(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+    Query(q): Query<Params>,
+) -> Response {
+    guarded(&sh, &headers, &uri, &q, |p, ia| {
+        match ia
+            .visitors
+            .iter()
+            .position(|v| v.platform == p && v.id.to_string() == id)
+        {
+            Some(i) => single(visitor_json(ia, i)),
+            None => not_found(&sh, "visitor", &id),
+        }
     })
 }
 
-pub async fn websites(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: OriginalUri, Query(q): Query<Params>) -> Response {
+pub async fn websites(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Query(q): Query<Params>,
+) -> Response {
     guarded(&sh, &headers, &uri, &q, |p, ia| {
-        let items = ia.sites.iter().filter(|s| s.platform == p).map(website_json).collect();
+        let items = ia
+            .sites
+            .iter()
+            .filter(|s| s.platform == p)
+            .map(website_json)
+            .collect();
         list_response(&sh, items, &q, vec![])
     })
 }
 
-pub async fn website(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: OriginalUri, Path(id): Path<String>, Query(q): Query<Params>) -> Response {
-    guarded(&sh, &headers, &uri, &q, |p, ia| match ia.sites.iter().find(|s| s.platform == p && s.id.to_string() == id) {
-        Some(s) => single(website_json(s)),
-        None => not_found(&sh, "website", &id),
+pub async fn website(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+    Query(q): Query<Params>,
+) -> Response {
+    guarded(&sh, &headers, &uri, &q, |p, ia| {
+        match ia
+            .sites
+            .iter()
+            .find(|s| s.platform == p && s.id.to_string() == id)
+        {
+            Some(s) => single(website_json(s)),
+            None => not_found(&sh, "website", &id),
+        }
     })
 }
 
 fn parse_rest_date(s: &str) -> Option<DateTime<Utc>> {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
         .ok()
-        .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
+        .or_else(|| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
         .map(|n| n.and_utc())
 }
 
 /// `GET /conversation.json-unicode`: at most a 3-month window (default: the last 3 months).
-pub async fn conversations(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: OriginalUri, Query(q): Query<Params>) -> Response {
+pub async fn conversations(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Query(q): Query<Params>,
+) -> Response {
     let now = sh.clock.now();
     guarded(&sh, &headers, &uri, &q, |p, ia| {
         let three_months = chrono::Duration::days(92);
@@ -269,7 +414,12 @@ pub async fn conversations(State(sh): State<Arc<Shared>>, headers: HeaderMap, ur
             None => Ok(None),
         };
         let (Ok(from), Ok(to)) = (parse(from), parse(to)) else {
-            return envelope_error(&sh, StatusCode::BAD_REQUEST, "fail", "Dates must be YYYY-MM-DD or YYYY-MM-DD HH:MM:SS.");
+            return envelope_error(
+                &sh,
+                StatusCode::BAD_REQUEST,
+                "fail",
+                "Dates must be YYYY-MM-DD or YYYY-MM-DD HH:MM:SS.",
+            );
         };
         let (from, to) = match (from, to) {
             (None, None) => (now - three_months, now),
@@ -278,9 +428,18 @@ pub async fn conversations(State(sh): State<Arc<Shared>>, headers: HeaderMap, ur
             (Some(f), Some(t)) => (f, t),
         };
         if to - from > three_months {
-            return envelope_error(&sh, StatusCode::BAD_REQUEST, "fail", "The period can not be greater than 3 months.");
+            return envelope_error(
+                &sh,
+                StatusCode::BAD_REQUEST,
+                "fail",
+                "The period can not be greater than 3 months.",
+            );
         }
-        let eq = |name: &str, value: String| filter(&q, name).or(q.get(name).map(String::as_str)).is_none_or(|v| v == value);
+        let eq = |name: &str, value: String| {
+            filter(&q, name)
+                .or(q.get(name).map(String::as_str))
+                .is_none_or(|v| v == value)
+        };
         let mut items: Vec<&Conversation> = ia
             .conversations
             .iter()
@@ -288,24 +447,51 @@ pub async fn conversations(State(sh): State<Arc<Shared>>, headers: HeaderMap, ur
             .filter(|c| eq("website_id", c.site_id.to_string()))
             .filter(|c| eq("channel", c.channel.to_lowercase()))
             .filter(|c| eq("visitor_id", ia.visitors[c.visitor].id.to_string()))
-            .filter(|c| filter(&q, "operator_id").is_none_or(|o| c.agents.iter().any(|a| ia.agents[*a].id.to_string() == o)))
+            .filter(|c| {
+                filter(&q, "operator_id")
+                    .is_none_or(|o| c.agents.iter().any(|a| ia.agents[*a].id.to_string() == o))
+            })
             .collect();
         items.sort_by_key(|c| c.legacy_id);
         // Histories are built only for the requested page.
-        let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(20).clamp(1, 100);
-        let page = q.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
+        let limit = q
+            .get("limit")
+            .and_then(|l| l.parse::<usize>().ok())
+            .unwrap_or(20)
+            .clamp(1, 100);
+        let page = q
+            .get("page")
+            .and_then(|p| p.parse::<usize>().ok())
+            .unwrap_or(1)
+            .max(1);
         let json_items: Vec<Value> = items
             .iter()
             .enumerate()
-            .map(|(i, c)| if i / limit + 1 == page { conversation_json(ia, c) } else { Value::Null })
+            .map(|(i, c)| {
+                if i / limit + 1 == page {
+                    conversation_json(ia, c)
+                } else {
+                    Value::Null
+                }
+            })
             .collect();
         list_response(&sh, json_items, &q, vec![])
     })
 }
 
-pub async fn conversation(State(sh): State<Arc<Shared>>, headers: HeaderMap, uri: OriginalUri, Path(id): Path<String>, Query(q): Query<Params>) -> Response {
+pub async fn conversation(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+    Query(q): Query<Params>,
+) -> Response {
     guarded(&sh, &headers, &uri, &q, |p, ia| {
-        match ia.conversations.iter().find(|c| c.platform == p && c.legacy_id.to_string() == id) {
+        match ia
+            .conversations
+            .iter()
+            .find(|c| c.platform == p && c.legacy_id.to_string() == id)
+        {
             Some(c) => single(conversation_json(ia, c)),
             None => not_found(&sh, "conversation", &id),
         }

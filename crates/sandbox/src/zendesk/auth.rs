@@ -43,23 +43,39 @@ pub fn identify(sh: &Shared, headers: &HeaderMap) -> Identity {
     let Some(value) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
         return Identity::Missing;
     };
-    if let Some(b64) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) {
-        let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64.trim()) else { return Identity::WrongPassword };
+    if let Some(b64) = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))
+    {
+        let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64.trim()) else {
+            return Identity::WrongPassword;
+        };
         let raw = String::from_utf8_lossy(&raw);
-        let Some((user, secret)) = raw.split_once(':') else { return Identity::WrongPassword };
-        let Some(email) = user.strip_suffix("/token") else { return Identity::WrongPassword };
+        let Some((user, secret)) = raw.split_once(':') else {
+            return Identity::WrongPassword;
+        };
+        let Some(email) = user.strip_suffix("/token") else {
+            return Identity::WrongPassword;
+        };
         let zd = sh.zd.lock().unwrap();
         return match zd.user_by_email(email) {
-            Some(u) if u.api_token.as_deref() == Some(secret) => Identity::User(Box::new(u.clone())),
+            Some(u) if u.api_token.as_deref() == Some(secret) => {
+                Identity::User(Box::new(u.clone()))
+            }
             _ => Identity::WrongToken,
         };
     }
-    if let Some(token) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) {
+    if let Some(token) = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+    {
         let now = sh.clock.now();
         let zd = sh.zd.lock().unwrap();
         return match zd.oauth_tokens.get(token.trim()) {
             Some(t) if t.expires_at.is_some_and(|e| e <= now) => Identity::ExpiredToken,
-            Some(t) => zd.users.get(&t.user_id).map_or(Identity::WrongToken, |u| Identity::User(Box::new(u.clone()))),
+            Some(t) => zd.users.get(&t.user_id).map_or(Identity::WrongToken, |u| {
+                Identity::User(Box::new(u.clone()))
+            }),
             None => Identity::WrongToken,
         };
     }
@@ -67,24 +83,37 @@ pub fn identify(sh: &Shared, headers: &HeaderMap) -> Identity {
 }
 
 pub fn require(identity: &Identity, need: Need) -> Result<User, ApiError> {
-    let Identity::User(user) = identity else { return Err(ApiError::unauthorized()) };
+    let Identity::User(user) = identity else {
+        return Err(ApiError::unauthorized());
+    };
     let ok = match need {
         Need::Anyone => true,
         Need::Agent => user.role.is_staff(),
         Need::FullAgent => matches!(user.role, Role::Admin | Role::Agent),
         Need::Admin => user.role == Role::Admin,
     };
-    if ok { Ok((**user).clone()) } else { Err(ApiError::forbidden()) }
+    if ok {
+        Ok((**user).clone())
+    } else {
+        Err(ApiError::forbidden())
+    }
 }
 
 /// `GET /api/v2/users/me`: "Allowed for anonymous users". Missing credentials or a wrong
 /// password answer the anonymous user with 200 (reported, switchable); a wrong or expired
 /// token answers 401.
-pub async fn users_me(State(sh): State<Arc<Shared>>, Extension(identity): Extension<Identity>) -> Response {
+pub async fn users_me(
+    State(sh): State<Arc<Shared>>,
+    Extension(identity): Extension<Identity>,
+) -> Response {
     let anonymous_ok = sh.settings().switches.anonymous_users_me;
     match identity {
-        Identity::User(u) => axum::Json(json!({"user": u.to_json(sh.zendesk_base())})).into_response(),
-        Identity::Missing | Identity::WrongPassword if anonymous_ok => axum::Json(json!({"user": User::anonymous_json()})).into_response(),
+        Identity::User(u) => {
+            axum::Json(json!({"user": u.to_json(sh.zendesk_base())})).into_response()
+        }
+        Identity::Missing | Identity::WrongPassword if anonymous_ok => {
+            axum::Json(json!({"user": User::anonymous_json()})).into_response()
+        }
         _ => ApiError::unauthorized().into_response(),
     }
 }
@@ -92,16 +121,30 @@ pub async fn users_me(State(sh): State<Arc<Shared>>, Extension(identity): Extens
 /// `POST /oauth/tokens` with `grant_type=client_credentials` (JSON body, facts §2).
 pub async fn oauth_tokens(State(sh): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
     let oauth_error = |status: StatusCode, error: &str, description: &str| {
-        (status, axum::Json(json!({"error": error, "error_description": description}))).into_response()
+        (
+            status,
+            axum::Json(json!({"error": error, "error_description": description})),
+        )
+            .into_response()
     };
     let req: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         // Zendesk also takes form-encoded bodies; the docs ask for JSON, and so does the sandbox.
-        Err(_) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "The request body must be JSON."),
+        Err(_) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "The request body must be JSON.",
+            );
+        }
     };
     let grant = req["grant_type"].as_str().unwrap_or("");
     if grant != "client_credentials" {
-        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "The sandbox supports the client_credentials grant only.");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "The sandbox supports the client_credentials grant only.",
+        );
     }
     let user_id = match (req["client_id"].as_str(), req["client_secret"].as_str()) {
         (Some(ZENDESK_OAUTH_CLIENT_ID), Some(ZENDESK_OAUTH_CLIENT_SECRET)) => ADMIN_ID,
@@ -119,13 +162,23 @@ pub async fn oauth_tokens(State(sh): State<Arc<Shared>>, body: axum::body::Bytes
         None => 1800,
         Some(v) => match v.as_i64() {
             Some(s) if s > 300 && s < 172_800 => s,
-            _ => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "expires_in must be more than 300 and less than 172800 seconds."),
+            _ => {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "expires_in must be more than 300 and less than 172800 seconds.",
+                );
+            }
         },
     };
     let scope = req["scope"].as_str().unwrap_or("read write").to_string();
     let refresh = sh.settings().switches.oauth_returns_refresh_token;
     let now = sh.clock.now();
-    let token = sh.zd.lock().unwrap().new_oauth_token(user_id, Some(now + chrono::Duration::seconds(expires_in)));
+    let token = sh
+        .zd
+        .lock()
+        .unwrap()
+        .new_oauth_token(user_id, Some(now + chrono::Duration::seconds(expires_in)));
     let mut out = json!({"access_token": token, "token_type": "bearer", "scope": scope, "expires_in": expires_in});
     if refresh {
         out["refresh_token"] = json!(format!("{token}-refresh"));

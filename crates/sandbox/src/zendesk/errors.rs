@@ -13,17 +13,28 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, body: Value) -> Self {
-        ApiError { status, body, headers: vec![] }
+        ApiError {
+            status,
+            body,
+            headers: vec![],
+        }
     }
     pub fn header(mut self, name: &'static str, value: impl ToString) -> Self {
-        self.headers.push((HeaderName::from_static(name), value.to_string()));
+        self.headers
+            .push((HeaderName::from_static(name), value.to_string()));
         self
     }
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, json!({"error": "RecordNotFound", "description": "Not found"}))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            json!({"error": "RecordNotFound", "description": "Not found"}),
+        )
     }
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, json!({"error": "Couldn't authenticate you"}))
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            json!({"error": "Couldn't authenticate you"}),
+        )
     }
     /// Role not allowed (e.g. an agent importing).
     pub fn forbidden() -> Self {
@@ -40,7 +51,10 @@ impl ApiError {
         )
     }
     pub fn bad_request(error: &str, description: &str) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, json!({"error": error, "description": description}))
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            json!({"error": error, "description": description}),
+        )
     }
     /// 422 RecordInvalid; `details` maps a field (or `base`) to a list of problems.
     pub fn record_invalid(details: Value) -> Self {

@@ -9,12 +9,23 @@ use std::collections::BTreeMap;
 
 /// Applies `[{id, value}]` to `values`. Unknown or system field ids are ignored, as Zendesk
 /// ignores unknown attributes. A wrong value answers 422 when the switch says so.
-pub fn apply_values(st: &ZdState, sw: &Switches, inputs: Option<&Value>, values: &mut BTreeMap<Id, Value>) -> Result<(), ApiError> {
-    let Some(list) = inputs.and_then(Value::as_array) else { return Ok(()) };
+pub fn apply_values(
+    st: &ZdState,
+    sw: &Switches,
+    inputs: Option<&Value>,
+    values: &mut BTreeMap<Id, Value>,
+) -> Result<(), ApiError> {
+    let Some(list) = inputs.and_then(Value::as_array) else {
+        return Ok(());
+    };
     let mut problems = Vec::new();
     for item in list {
-        let Some(id) = item.get("id").and_then(Value::as_i64) else { continue };
-        let Some(field) = st.field(id).filter(|f| f.is_custom()) else { continue };
+        let Some(id) = item.get("id").and_then(Value::as_i64) else {
+            continue;
+        };
+        let Some(field) = st.field(id).filter(|f| f.is_custom()) else {
+            continue;
+        };
         let raw = item.get("value").cloned().unwrap_or(Value::Null);
         if raw.is_null() || raw == json!("") || raw == json!([]) {
             values.remove(&id);
@@ -35,7 +46,11 @@ pub fn apply_values(st: &ZdState, sw: &Switches, inputs: Option<&Value>, values:
             }
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(ApiError::record_invalid(json!({"base": problems}))) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::record_invalid(json!({"base": problems})))
+    }
 }
 
 /// Tags that field values add to a ticket: the option value of taggers and multiselects, and
@@ -45,7 +60,13 @@ pub fn add_field_tags(st: &ZdState, values: &BTreeMap<Id, Value>, tags: &mut Vec
         let Some(f) = st.field(*id) else { continue };
         match f.field_type.as_str() {
             "tagger" => tags.extend(v.as_str().map(str::to_string)),
-            "multiselect" => tags.extend(v.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string)),
+            "multiselect" => tags.extend(
+                v.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string),
+            ),
             "checkbox" if *v == json!(true) => tags.extend(f.tag.clone()),
             _ => {}
         }
@@ -75,7 +96,10 @@ fn normalize(f: &Field, v: &Value) -> Result<Value, String> {
                 return Err("needs at least 4 digits".into());
             }
             // Zendesk keeps only the last four digits.
-            Ok(json!(format!("XXXXXXXXXXXX{}", &digits[digits.len() - 4..])))
+            Ok(json!(format!(
+                "XXXXXXXXXXXX{}",
+                &digits[digits.len() - 4..]
+            )))
         }
         "checkbox" => match v {
             Value::Bool(b) => Ok(json!(b)),
@@ -84,7 +108,10 @@ fn normalize(f: &Field, v: &Value) -> Result<Value, String> {
         },
         "integer" => {
             let s = as_text()?;
-            s.trim().parse::<i64>().map(|n| json!(n.to_string())).map_err(|_| "is not a number".into())
+            s.trim()
+                .parse::<i64>()
+                .map(|n| json!(n.to_string()))
+                .map_err(|_| "is not a number".into())
         }
         "decimal" => {
             let s = as_text()?;
@@ -96,19 +123,35 @@ fn normalize(f: &Field, v: &Value) -> Result<Value, String> {
         "date" => {
             let s = as_text()?;
             let day = s.get(..10).unwrap_or("");
-            chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map(|_| json!(day)).map_err(|_| "is not a date (YYYY-MM-DD)".into())
+            chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                .map(|_| json!(day))
+                .map_err(|_| "is not a date (YYYY-MM-DD)".into())
         }
         "tagger" => {
             let s = as_text()?;
-            if f.options.iter().any(|o| o.value == s) { Ok(json!(s)) } else { Err(format!("{s:?} is not an option")) }
+            if f.options.iter().any(|o| o.value == s) {
+                Ok(json!(s))
+            } else {
+                Err(format!("{s:?} is not an option"))
+            }
         }
         "multiselect" => {
             let list: Vec<String> = match v {
-                Value::Array(a) => a.iter().map(|x| x.as_str().map(str::to_string).ok_or("must be a list of option values")).collect::<Result<_, _>>()?,
+                Value::Array(a) => a
+                    .iter()
+                    .map(|x| {
+                        x.as_str()
+                            .map(str::to_string)
+                            .ok_or("must be a list of option values")
+                    })
+                    .collect::<Result<_, _>>()?,
                 Value::String(s) => vec![s.clone()],
                 _ => return Err("must be a list of option values".into()),
             };
-            match list.iter().find(|s| !f.options.iter().any(|o| &o.value == *s)) {
+            match list
+                .iter()
+                .find(|s| !f.options.iter().any(|o| &o.value == *s))
+            {
                 Some(bad) => Err(format!("{bad:?} is not an option")),
                 None => Ok(json!(list)),
             }
@@ -130,7 +173,11 @@ fn field_class(ty: &str) -> String {
         "partialcreditcard" => "FieldPartialCreditCard".into(),
         other => {
             let mut c = other.chars();
-            format!("Field{}{}", c.next().map(|x| x.to_ascii_uppercase()).unwrap_or_default(), c.as_str())
+            format!(
+                "Field{}{}",
+                c.next().map(|x| x.to_ascii_uppercase()).unwrap_or_default(),
+                c.as_str()
+            )
         }
     }
 }
@@ -138,16 +185,28 @@ fn field_class(ty: &str) -> String {
 /// Problems (as 422 `details.base` items) for fields empty on a ticket moving to `status`:
 /// the form's active custom fields marked `required`, plus conditional child fields whose
 /// parent has the condition's value and which are required on that status.
-pub fn missing_for_status(st: &ZdState, form: &Form, values: &BTreeMap<Id, Value>, status: &str) -> Vec<Value> {
+pub fn missing_for_status(
+    st: &ZdState,
+    form: &Form,
+    values: &BTreeMap<Id, Value>,
+    status: &str,
+) -> Vec<Value> {
     let mut required: Vec<Id> = form
         .field_ids
         .iter()
         .copied()
-        .filter(|id| st.field(*id).is_some_and(|f| f.is_custom() && f.active && f.required))
+        .filter(|id| {
+            st.field(*id)
+                .is_some_and(|f| f.is_custom() && f.active && f.required)
+        })
         .collect();
     for cond in &form.agent_conditions {
-        let parent = values.get(&cond.parent_field_id).cloned().unwrap_or(Value::Null);
-        let parent_matches = parent == cond.value || (cond.value == json!(false) && parent.is_null());
+        let parent = values
+            .get(&cond.parent_field_id)
+            .cloned()
+            .unwrap_or(Value::Null);
+        let parent_matches =
+            parent == cond.value || (cond.value == json!(false) && parent.is_null());
         if !parent_matches {
             continue;
         }

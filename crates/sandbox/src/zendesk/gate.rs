@@ -33,8 +33,14 @@ pub async fn gate(State(sh): State<Arc<Shared>>, mut req: Request, next: Next) -
         tokio::time::sleep(d).await;
     }
     let mut drop_after_commit = false;
-    match sh.faults.pick(Api::Zendesk, method.as_str(), &route, &sh.rng) {
-        Some(Fault::Status { status, retry_after_secs }) => {
+    match sh
+        .faults
+        .pick(Api::Zendesk, method.as_str(), &route, &sh.rng)
+    {
+        Some(Fault::Status {
+            status,
+            retry_after_secs,
+        }) => {
             let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let error = match status {
                 503 => "ServiceUnavailable",
@@ -62,7 +68,14 @@ pub async fn gate(State(sh): State<Arc<Shared>>, mut req: Request, next: Next) -
 
     let settings = sh.settings();
     let ticket_id = req.uri().path().rsplit('/').next().map(str::to_string);
-    let limits = limits_for(&method, &route, caller_id, ticket_id.as_deref(), settings.plan, settings.rate_limit_window);
+    let limits = limits_for(
+        &method,
+        &route,
+        caller_id,
+        ticket_id.as_deref(),
+        settings.plan,
+        settings.rate_limit_window,
+    );
     let decision = sh.rate.lock().unwrap().check(sh.clock.now(), &limits);
     let mut response = match decision.rejected {
         Some(retry) => ApiError::new(
@@ -75,7 +88,11 @@ pub async fn gate(State(sh): State<Arc<Shared>>, mut req: Request, next: Next) -
     };
     add_rate_headers(&mut response, &decision);
     let status = response.status().as_u16();
-    sh.record(Api::Zendesk, &endpoint, if drop_after_commit { 0 } else { status });
+    sh.record(
+        Api::Zendesk,
+        &endpoint,
+        if drop_after_commit { 0 } else { status },
+    );
     if drop_after_commit {
         response.extensions_mut().insert(DropConnection);
     }
@@ -97,7 +114,10 @@ fn add_rate_headers(r: &mut Response, d: &Decision) {
         if let Some(h) = u.header {
             set(
                 &format!("zendesk-ratelimit-{h}"),
-                format!("total={}; remaining={}; resets={}", u.limit, u.remaining, u.reset_secs),
+                format!(
+                    "total={}; remaining={}; resets={}",
+                    u.limit, u.remaining, u.reset_secs
+                ),
             );
         }
     }

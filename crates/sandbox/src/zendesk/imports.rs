@@ -17,21 +17,39 @@ use std::sync::Arc;
 type R = Result<Response, ApiError>;
 
 /// `POST /api/v2/imports/tickets` → 201 `{ticket}`.
-pub async fn import_one(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, body: Bytes) -> R {
+pub async fn import_one(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    body: Bytes,
+) -> R {
     let caller = require(&id, Need::Admin)?;
     let body = parse_body(&body)?;
     let input = root(&body, "ticket")?.clone();
     sh.with_zd(|zd, ctx| {
         let (tid, _) = zd.create_ticket(ctx, &caller, &input, CreatedVia::Import)?;
         let t = &zd.tickets[&tid];
-        Ok((StatusCode::CREATED, Json(json!({"ticket": zd.ticket_json(t, ctx.base)}))).into_response())
+        Ok((
+            StatusCode::CREATED,
+            Json(json!({"ticket": zd.ticket_json(t, ctx.base)})),
+        )
+            .into_response())
     })
 }
 
 /// `POST /api/v2/imports/tickets/create_many` → 200 `{job_status}`.
-pub async fn import_many(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, body: Bytes) -> R {
+pub async fn import_many(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    body: Bytes,
+) -> R {
     let caller = require(&id, Need::Admin)?;
-    enqueue(&sh, &caller, &parse_body(&body)?, "bulk_import_tickets", true)
+    enqueue(
+        &sh,
+        &caller,
+        &parse_body(&body)?,
+        "bulk_import_tickets",
+        true,
+    )
 }
 
 /// Shared by `tickets/create_many` and the bulk import: at most 100 tickets, at most 30 jobs
@@ -42,7 +60,10 @@ pub fn enqueue(sh: &Shared, caller: &User, body: &Value, job_type: &str, import:
         .cloned()
         .ok_or_else(|| ApiError::bad_request("InvalidValue", "`tickets` must be an array"))?;
     if tickets.is_empty() || tickets.len() > 100 {
-        return Err(ApiError::bad_request("InvalidValue", "Between 1 and 100 tickets can be sent at once"));
+        return Err(ApiError::bad_request(
+            "InvalidValue",
+            "Between 1 and 100 tickets can be sent at once",
+        ));
     }
     sh.with_zd(|zd, ctx| {
         let job = zd.enqueue_job(ctx, caller, job_type, tickets, import)?;
@@ -50,24 +71,56 @@ pub fn enqueue(sh: &Shared, caller: &User, body: &Value, job_type: &str, import:
     })
 }
 
-pub async fn show_job(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, Path(job_id): Path<String>) -> R {
+pub async fn show_job(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    Path(job_id): Path<String>,
+) -> R {
     require(&id, Need::Agent)?;
-    sh.with_zd(|zd, ctx| zd.jobs.iter().find(|j| j.id == job_id).map(|j| Json(json!({"job_status": j.to_json(ctx.base)})).into_response()))
-        .ok_or_else(ApiError::not_found)
+    sh.with_zd(|zd, ctx| {
+        zd.jobs
+            .iter()
+            .find(|j| j.id == job_id)
+            .map(|j| Json(json!({"job_status": j.to_json(ctx.base)})).into_response())
+    })
+    .ok_or_else(ApiError::not_found)
 }
 
-pub async fn show_many_jobs(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, Query(q): Query<Params>) -> R {
+pub async fn show_many_jobs(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<Params>,
+) -> R {
     require(&id, Need::Agent)?;
-    let ids: Vec<String> = q.get("ids").map(|s| s.split(',').map(|x| x.trim().to_string()).collect()).unwrap_or_default();
-    let jobs: Vec<Value> = sh.with_zd(|zd, ctx| zd.jobs.iter().filter(|j| ids.contains(&j.id)).map(|j| j.to_json(ctx.base)).collect());
+    let ids: Vec<String> = q
+        .get("ids")
+        .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
+        .unwrap_or_default();
+    let jobs: Vec<Value> = sh.with_zd(|zd, ctx| {
+        zd.jobs
+            .iter()
+            .filter(|j| ids.contains(&j.id))
+            .map(|j| j.to_json(ctx.base))
+            .collect()
+    });
     Ok(Json(json!({"job_statuses": jobs})).into_response())
 }
 
-pub async fn list_jobs(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, Query(q): Query<Params>) -> R {
+pub async fn list_jobs(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<Params>,
+) -> R {
     require(&id, Need::Agent)?;
     let base = sh.zendesk_base().to_string();
-    let jobs: Vec<Value> = sh.with_zd(|zd, ctx| zd.jobs.iter().rev().map(|j| j.to_json(ctx.base)).collect());
-    let mut page = offset_page(jobs, "job_statuses", &q, &format!("{base}/api/v2/job_statuses"))?;
+    let jobs: Vec<Value> =
+        sh.with_zd(|zd, ctx| zd.jobs.iter().rev().map(|j| j.to_json(ctx.base)).collect());
+    let mut page = offset_page(
+        jobs,
+        "job_statuses",
+        &q,
+        &format!("{base}/api/v2/job_statuses"),
+    )?;
     page.as_object_mut().expect("object").remove("count");
     let _ = ids_param; // (ids are strings for jobs; see show_many_jobs)
     Ok(Json(page).into_response())

@@ -29,23 +29,50 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
         .route("/api/v2/users", post(users::create_user))
         .route("/api/v2/users/search", get(users::search_users))
         .route("/api/v2/users/show_many", get(users::show_many_users))
-        .route("/api/v2/users/create_or_update", post(users::create_or_update_user))
+        .route(
+            "/api/v2/users/create_or_update",
+            post(users::create_or_update_user),
+        )
         .route("/api/v2/users/{user_id}", get(users::show_user))
         .route("/api/v2/search", get(users::search))
         .route("/api/v2/tickets", get(tickets::list).post(tickets::create))
         .route("/api/v2/tickets/create_many", post(tickets::create_many))
-        .route("/api/v2/tickets/{ticket_id}", get(tickets::show).put(tickets::update))
-        .route("/api/v2/tickets/{ticket_id}/comments", get(tickets::comments))
+        .route(
+            "/api/v2/tickets/{ticket_id}",
+            get(tickets::show).put(tickets::update),
+        )
+        .route(
+            "/api/v2/tickets/{ticket_id}/comments",
+            get(tickets::comments),
+        )
         .route("/api/v2/imports/tickets", post(imports::import_one))
-        .route("/api/v2/imports/tickets/create_many", post(imports::import_many))
+        .route(
+            "/api/v2/imports/tickets/create_many",
+            post(imports::import_many),
+        )
         .route("/api/v2/job_statuses", get(imports::list_jobs))
-        .route("/api/v2/job_statuses/show_many", get(imports::show_many_jobs))
-        .route("/api/v2/job_statuses/{job_status_id}", get(imports::show_job))
+        .route(
+            "/api/v2/job_statuses/show_many",
+            get(imports::show_many_jobs),
+        )
+        .route(
+            "/api/v2/job_statuses/{job_status_id}",
+            get(imports::show_job),
+        )
         .route("/api/v2/ticket_forms", get(forms::list_forms))
-        .route("/api/v2/ticket_forms/show_many", get(forms::show_many_forms))
-        .route("/api/v2/ticket_forms/{ticket_form_id}", get(forms::show_form))
+        .route(
+            "/api/v2/ticket_forms/show_many",
+            get(forms::show_many_forms),
+        )
+        .route(
+            "/api/v2/ticket_forms/{ticket_form_id}",
+            get(forms::show_form),
+        )
         .route("/api/v2/ticket_fields", get(forms::list_fields))
-        .route("/api/v2/ticket_fields/{ticket_field_id}", get(forms::show_field))
+        .route(
+            "/api/v2/ticket_fields/{ticket_field_id}",
+            get(forms::show_field),
+        )
         .route("/api/v2/triggers", get(forms::list_triggers))
         .route("/api/v2/triggers/active", get(forms::active_triggers))
         .layer(axum::middleware::from_fn_with_state(sh.clone(), gate::gate))

@@ -186,7 +186,11 @@ impl Ticket {
         // (what `reduced_payload_size=true` does). Clients must not expect unset fields.
         let custom_fields: Vec<Value> = all_custom_field_ids
             .iter()
-            .filter_map(|id| self.custom_fields.get(id).map(|v| json!({"id": id, "value": v})))
+            .filter_map(|id| {
+                self.custom_fields
+                    .get(id)
+                    .map(|v| json!({"id": id, "value": v}))
+            })
             .collect();
         let source = match self.followup_source_id {
             Some(src) => json!({"from": {"ticket_id": src}, "to": {}, "rel": "follow_up"}),
@@ -323,7 +327,10 @@ impl Field {
             v["relationship_target_type"] = json!("zen:user");
             v["relationship_filter"] = json!({});
         }
-        if matches!(self.field_type.as_str(), "status" | "priority" | "tickettype") {
+        if matches!(
+            self.field_type.as_str(),
+            "status" | "priority" | "tickettype"
+        ) {
             v["system_field_options"] = self
                 .options
                 .iter()

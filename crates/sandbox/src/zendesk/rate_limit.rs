@@ -42,13 +42,30 @@ pub struct Decision {
 }
 
 /// The limits one request counts against.
-pub fn limits_for(method: &Method, route: &str, caller: Option<i64>, ticket_id: Option<&str>, plan: Plan, window: Duration) -> Vec<Limit> {
+pub fn limits_for(
+    method: &Method,
+    route: &str,
+    caller: Option<i64>,
+    ticket_id: Option<&str>,
+    plan: Plan,
+    window: Duration,
+) -> Vec<Limit> {
     let hv = plan.is_high_volume();
-    let mut limits = vec![Limit { key: "account".into(), limit: plan.requests_per_minute(), window, header: None }];
+    let mut limits = vec![Limit {
+        key: "account".into(),
+        limit: plan.requests_per_minute(),
+        window,
+        header: None,
+    }];
     let who = caller.map_or("anonymous".to_string(), |c| c.to_string());
     match (method.as_str(), route) {
         ("PUT", "/api/v2/tickets/{ticket_id}") => {
-            limits.push(Limit { key: "update-ticket".into(), limit: if hv { 300 } else { 100 }, window, header: Some("update-ticket") });
+            limits.push(Limit {
+                key: "update-ticket".into(),
+                limit: if hv { 300 } else { 100 },
+                window,
+                header: Some("update-ticket"),
+            });
             // "30 updates per 10 minutes per user per ticket".
             limits.push(Limit {
                 key: format!("update-ticket:{who}:{}", ticket_id.unwrap_or("")),
@@ -58,15 +75,35 @@ pub fn limits_for(method: &Method, route: &str, caller: Option<i64>, ticket_id: 
             });
         }
         ("GET", r) if r.starts_with("/api/v2/ticket_fields") => {
-            limits.push(Limit { key: "ticket-fields".into(), limit: if hv { 450 } else { 300 }, window, header: Some("ticket-fields") });
+            limits.push(Limit {
+                key: "ticket-fields".into(),
+                limit: if hv { 450 } else { 300 },
+                window,
+                header: Some("ticket-fields"),
+            });
         }
         ("GET", "/api/v2/search") => {
-            limits.push(Limit { key: "search".into(), limit: 2500, window, header: Some("search") });
+            limits.push(Limit {
+                key: "search".into(),
+                limit: 2500,
+                window,
+                header: Some("search"),
+            });
         }
         ("POST", "/api/v2/users/create_or_update") => {
-            limits.push(Limit { key: format!("create-or-update-user:{who}"), limit: 5, window, header: Some("create-or-update-user") });
+            limits.push(Limit {
+                key: format!("create-or-update-user:{who}"),
+                limit: 5,
+                window,
+                header: Some("create-or-update-user"),
+            });
             // "1 per second per account": a sixtieth of the window.
-            limits.push(Limit { key: "create-or-update-account".into(), limit: 1, window: window / 60, header: Some("create-or-update-account") });
+            limits.push(Limit {
+                key: "create-or-update-account".into(),
+                limit: 1,
+                window: window / 60,
+                header: Some("create-or-update-account"),
+            });
         }
         _ => {}
     }
@@ -79,7 +116,10 @@ impl RateLimiter {
         let mut rejected: Option<u64> = None;
         let mut usages = Vec::new();
         for l in limits {
-            let b = self.buckets.entry(l.key.clone()).or_insert(Bucket { start: now, count: 0 });
+            let b = self.buckets.entry(l.key.clone()).or_insert(Bucket {
+                start: now,
+                count: 0,
+            });
             let window = chrono::Duration::from_std(l.window).unwrap_or_default();
             if now >= b.start + window {
                 b.start = now;
@@ -98,14 +138,28 @@ impl RateLimiter {
             if rejected.is_none() {
                 b.count += 1;
             }
-            out.push(Usage { limit: l.limit, remaining: l.limit.saturating_sub(b.count), reset_secs, header: l.header });
+            out.push(Usage {
+                limit: l.limit,
+                remaining: l.limit.saturating_sub(b.count),
+                reset_secs,
+                header: l.header,
+            });
         }
         let account = out.remove(0);
-        Decision { account, endpoints: out, rejected }
+        Decision {
+            account,
+            endpoints: out,
+            rejected,
+        }
     }
 }
 
 /// iAdvize's login limit (10 logins per minute per user), kept in the same limiter.
 pub fn login_limit(user: &str, window: Duration) -> Limit {
-    Limit { key: format!("iadvize-login:{user}"), limit: 10, window, header: None }
+    Limit {
+        key: format!("iadvize-login:{user}"),
+        limit: 10,
+        window,
+        header: None,
+    }
 }

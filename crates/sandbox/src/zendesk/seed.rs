@@ -54,10 +54,34 @@ pub const FILLER_FIELDS: usize = 100;
 pub(crate) fn seed(st: &mut ZdState, now: DateTime<Utc>) {
     let long_ago = now - chrono::Duration::days(400);
     let staff = [
-        (ADMIN_ID, "Ada Admin", ZENDESK_ADMIN_EMAIL, Role::Admin, ZENDESK_API_TOKEN),
-        (AGENT_ID, "Alex Agent", ZENDESK_AGENT_EMAIL, Role::Agent, ZENDESK_AGENT_API_TOKEN),
-        (LIGHT_AGENT_ID, "Lee Light", ZENDESK_LIGHT_AGENT_EMAIL, Role::LightAgent, ZENDESK_LIGHT_AGENT_API_TOKEN),
-        (SECOND_AGENT_ID, "Sam Second", "second.agent@sandbox.example", Role::Agent, ZENDESK_AGENT_API_TOKEN),
+        (
+            ADMIN_ID,
+            "Ada Admin",
+            ZENDESK_ADMIN_EMAIL,
+            Role::Admin,
+            ZENDESK_API_TOKEN,
+        ),
+        (
+            AGENT_ID,
+            "Alex Agent",
+            ZENDESK_AGENT_EMAIL,
+            Role::Agent,
+            ZENDESK_AGENT_API_TOKEN,
+        ),
+        (
+            LIGHT_AGENT_ID,
+            "Lee Light",
+            ZENDESK_LIGHT_AGENT_EMAIL,
+            Role::LightAgent,
+            ZENDESK_LIGHT_AGENT_API_TOKEN,
+        ),
+        (
+            SECOND_AGENT_ID,
+            "Sam Second",
+            "second.agent@sandbox.example",
+            Role::Agent,
+            ZENDESK_AGENT_API_TOKEN,
+        ),
     ];
     for (id, name, email, role, token) in staff {
         st.insert_user(User {
@@ -148,9 +172,35 @@ fn seed_fields(st: &mut ZdState, at: DateTime<Utc>) {
         f.removable = false;
         f.required = matches!(ty, "subject" | "description");
         f.options = match ty {
-            "status" => options(0, &[("Open", "open"), ("Pending", "pending"), ("Solved", "solved")], None),
-            "priority" => options(0, &[("Low", "low"), ("Normal", "normal"), ("High", "high"), ("Urgent", "urgent")], None),
-            "tickettype" => options(0, &[("Question", "question"), ("Incident", "incident"), ("Problem", "problem"), ("Task", "task")], None),
+            "status" => options(
+                0,
+                &[
+                    ("Open", "open"),
+                    ("Pending", "pending"),
+                    ("Solved", "solved"),
+                ],
+                None,
+            ),
+            "priority" => options(
+                0,
+                &[
+                    ("Low", "low"),
+                    ("Normal", "normal"),
+                    ("High", "high"),
+                    ("Urgent", "urgent"),
+                ],
+                None,
+            ),
+            "tickettype" => options(
+                0,
+                &[
+                    ("Question", "question"),
+                    ("Incident", "incident"),
+                    ("Problem", "problem"),
+                    ("Task", "task"),
+                ],
+                None,
+            ),
             _ => vec![],
         };
         st.fields.push(f);
@@ -180,15 +230,25 @@ fn seed_fields(st: &mut ZdState, at: DateTime<Utc>) {
                 f.required = true;
                 f.options = options(
                     360_010_001,
-                    &[("Order status", "order_status"), ("Delivery", "delivery"), ("Refund", "refund"),
-                      ("Product question", "product_question"), ("Other", "other")],
+                    &[
+                        ("Order status", "order_status"),
+                        ("Delivery", "delivery"),
+                        ("Refund", "refund"),
+                        ("Product question", "product_question"),
+                        ("Other", "other"),
+                    ],
                     Some("other"),
                 );
             }
             PRODUCTS => {
                 f.options = options(
                     360_010_101,
-                    &[("Shoes", "shoes"), ("Bags", "bags"), ("Jackets", "jackets"), ("Accessories", "accessories")],
+                    &[
+                        ("Shoes", "shoes"),
+                        ("Bags", "bags"),
+                        ("Jackets", "jackets"),
+                        ("Accessories", "accessories"),
+                    ],
                     None,
                 )
             }
@@ -196,7 +256,11 @@ fn seed_fields(st: &mut ZdState, at: DateTime<Utc>) {
                 f.required = true;
                 f.options = options(
                     360_010_201,
-                    &[("Level 1", "level_1"), ("Level 2", "level_2"), ("Level 3", "level_3")],
+                    &[
+                        ("Level 1", "level_1"),
+                        ("Level 2", "level_2"),
+                        ("Level 3", "level_3"),
+                    ],
                     None,
                 );
             }
@@ -207,7 +271,13 @@ fn seed_fields(st: &mut ZdState, at: DateTime<Utc>) {
     }
     st.fields.extend(custom);
     for n in 0..FILLER_FIELDS {
-        let mut f = field(360_000_200 + n as Id, "text", &format!("Legacy field {:03}", n + 1), 100 + n as i64, at);
+        let mut f = field(
+            360_000_200 + n as Id,
+            "text",
+            &format!("Legacy field {:03}", n + 1),
+            100 + n as i64,
+            at,
+        );
         f.active = n % 10 != 9; // a few inactive ones, as real accounts have
         st.fields.push(f);
     }
@@ -235,8 +305,17 @@ fn seed_forms(st: &mut ZdState, at: DateTime<Utc>) {
             default: false,
             position: 2,
             field_ids: with(&[
-                IADVIZE_AGENT, IADVIZE_COUNTRY, IADVIZE_CAMPAIGN, CONTACT_REASON, REFUND_REQUESTED, REFUND_AMOUNT,
-                FOLLOW_UP_DATE, CUSTOMER_REFERENCE, PRODUCTS, ORDER_NUMBER, SUMMARY,
+                IADVIZE_AGENT,
+                IADVIZE_COUNTRY,
+                IADVIZE_CAMPAIGN,
+                CONTACT_REASON,
+                REFUND_REQUESTED,
+                REFUND_AMOUNT,
+                FOLLOW_UP_DATE,
+                CUSTOMER_REFERENCE,
+                PRODUCTS,
+                ORDER_NUMBER,
+                SUMMARY,
             ]),
             agent_conditions: vec![Condition {
                 parent_field_id: REFUND_REQUESTED,
@@ -294,27 +373,57 @@ fn seed_triggers(st: &mut ZdState, at: DateTime<Utc>) {
         created_at: at,
     };
     st.triggers = vec![
-        t(360_200_001, "Notify requester of received request", 1, json!([
-            {"field": "update_type", "operator": "is", "value": "Create"},
-            {"field": "status", "operator": "is_not", "value": "solved"},
-            {"field": "ticket_is_public", "operator": "is", "value": "public"},
-        ]), "requester_id"),
-        t(360_200_002, "Notify requester of comment update", 2, json!([
-            {"field": "update_type", "operator": "is", "value": "Change"},
-            {"field": "comment_is_public", "operator": "is", "value": "true"},
-        ]), "requester_id"),
-        t(360_200_003, "Notify assignee of comment update", 3, json!([
-            {"field": "update_type", "operator": "is", "value": "Change"},
-            {"field": "comment_is_public", "operator": "is", "value": "not_relevant"},
-            {"field": "assignee_id", "operator": "is_not", "value": "current_user"},
-        ]), "assignee_id"),
-        t(360_200_004, "Notify all agents of received request", 4, json!([
-            {"field": "update_type", "operator": "is", "value": "Create"},
-        ]), "all_agents"),
+        t(
+            360_200_001,
+            "Notify requester of received request",
+            1,
+            json!([
+                {"field": "update_type", "operator": "is", "value": "Create"},
+                {"field": "status", "operator": "is_not", "value": "solved"},
+                {"field": "ticket_is_public", "operator": "is", "value": "public"},
+            ]),
+            "requester_id",
+        ),
+        t(
+            360_200_002,
+            "Notify requester of comment update",
+            2,
+            json!([
+                {"field": "update_type", "operator": "is", "value": "Change"},
+                {"field": "comment_is_public", "operator": "is", "value": "true"},
+            ]),
+            "requester_id",
+        ),
+        t(
+            360_200_003,
+            "Notify assignee of comment update",
+            3,
+            json!([
+                {"field": "update_type", "operator": "is", "value": "Change"},
+                {"field": "comment_is_public", "operator": "is", "value": "not_relevant"},
+                {"field": "assignee_id", "operator": "is_not", "value": "current_user"},
+            ]),
+            "assignee_id",
+        ),
+        t(
+            360_200_004,
+            "Notify all agents of received request",
+            4,
+            json!([
+                {"field": "update_type", "operator": "is", "value": "Create"},
+            ]),
+            "all_agents",
+        ),
     ];
-    let mut inactive = t(360_200_005, "Notify group of assignment", 5, json!([
-        {"field": "group_id", "operator": "changed", "value": ""},
-    ]), "group_id");
+    let mut inactive = t(
+        360_200_005,
+        "Notify group of assignment",
+        5,
+        json!([
+            {"field": "group_id", "operator": "changed", "value": ""},
+        ]),
+        "group_id",
+    );
     inactive.active = false;
     st.triggers.push(inactive);
 }

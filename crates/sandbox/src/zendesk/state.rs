@@ -63,7 +63,11 @@ pub struct ZdState {
 
 impl ZdState {
     pub fn seeded(now: DateTime<Utc>) -> Self {
-        let mut st = ZdState { next_ticket_id: 1, next_comment_id: 40_000_000_001, ..Default::default() };
+        let mut st = ZdState {
+            next_ticket_id: 1,
+            next_comment_id: 40_000_000_001,
+            ..Default::default()
+        };
         super::seed::seed(&mut st, now);
         st
     }
@@ -78,7 +82,9 @@ impl ZdState {
     }
 
     pub fn user_by_email(&self, email: &str) -> Option<&User> {
-        self.email_index.get(&email.to_lowercase()).and_then(|id| self.users.get(id))
+        self.email_index
+            .get(&email.to_lowercase())
+            .and_then(|id| self.users.get(id))
     }
 
     pub fn create_end_user(&mut self, ctx: &Ctx, name: Option<&str>, email: &str) -> Id {
@@ -97,7 +103,8 @@ impl ZdState {
             verified: false,
             created_at: ctx.now,
             updated_at: ctx.now,
-            indexed_at: ctx.now + chrono::Duration::seconds(ctx.switches.search_indexing_delay_secs as i64),
+            indexed_at: ctx.now
+                + chrono::Duration::seconds(ctx.switches.search_indexing_delay_secs as i64),
         });
         id
     }
@@ -105,7 +112,13 @@ impl ZdState {
     pub fn new_oauth_token(&mut self, user_id: Id, expires_at: Option<DateTime<Utc>>) -> String {
         self.token_counter += 1;
         let token = format!("sandbox-oauth-{:08}-{}", self.token_counter, user_id);
-        self.oauth_tokens.insert(token.clone(), OAuthToken { user_id, expires_at });
+        self.oauth_tokens.insert(
+            token.clone(),
+            OAuthToken {
+                user_id,
+                expires_at,
+            },
+        );
         token
     }
 
@@ -121,7 +134,11 @@ impl ZdState {
 
     /// Custom fields shown on every ticket (Zendesk lists all active custom fields).
     pub fn ticket_custom_field_ids(&self) -> Vec<Id> {
-        self.fields.iter().filter(|f| f.is_custom() && f.active).map(|f| f.id).collect()
+        self.fields
+            .iter()
+            .filter(|f| f.is_custom() && f.active)
+            .map(|f| f.id)
+            .collect()
     }
 
     pub fn ticket_json(&self, t: &Ticket, base: &str) -> Value {
@@ -166,12 +183,21 @@ impl ZdState {
     fn run_job(&mut self, i: usize, ctx: &Ctx) {
         let payload = std::mem::take(&mut self.jobs[i].payload);
         let caller = self.users.get(&self.jobs[i].caller_id).cloned();
-        let via = if self.jobs[i].import { CreatedVia::Import } else { CreatedVia::Api };
-        let job_ctx = Ctx { now: self.jobs[i].done_at.min(ctx.now), ..*ctx };
+        let via = if self.jobs[i].import {
+            CreatedVia::Import
+        } else {
+            CreatedVia::Api
+        };
+        let job_ctx = Ctx {
+            now: self.jobs[i].done_at.min(ctx.now),
+            ..*ctx
+        };
         let mut results = Vec::new();
         for (index, input) in payload.iter().enumerate() {
             let outcome = match &caller {
-                Some(c) => self.create_ticket(&job_ctx, c, input, via).map(|(id, _)| id),
+                Some(c) => self
+                    .create_ticket(&job_ctx, c, input, via)
+                    .map(|(id, _)| id),
                 None => Err(ApiError::forbidden()),
             };
             results.push(match outcome {
@@ -189,10 +215,20 @@ impl ZdState {
     }
 
     pub fn active_jobs(&self) -> Vec<&Job> {
-        self.jobs.iter().filter(|j| j.status != "completed").collect()
+        self.jobs
+            .iter()
+            .filter(|j| j.status != "completed")
+            .collect()
     }
 
-    pub fn enqueue_job(&mut self, ctx: &Ctx, caller: &User, job_type: &str, tickets: Vec<Value>, import: bool) -> Result<&Job, ApiError> {
+    pub fn enqueue_job(
+        &mut self,
+        ctx: &Ctx,
+        caller: &User,
+        job_type: &str,
+        tickets: Vec<Value>,
+        import: bool,
+    ) -> Result<&Job, ApiError> {
         let active = self.active_jobs();
         if active.len() >= MAX_ACTIVE_JOBS {
             let retry = active
@@ -211,7 +247,11 @@ impl ZdState {
             .header("zendesk-ratelimit-inflight-jobs", format!("total={MAX_ACTIVE_JOBS}; remaining=0; resets={retry}")));
         }
         self.job_counter += 1;
-        let id = format!("{:016x}{:016x}", 0x5a6d_0b5e_u64.wrapping_mul(self.job_counter + 7), self.job_counter);
+        let id = format!(
+            "{:016x}{:016x}",
+            0x5a6d_0b5e_u64.wrapping_mul(self.job_counter + 7),
+            self.job_counter
+        );
         self.jobs.push(Job {
             id,
             job_type: job_type.into(),
@@ -231,7 +271,13 @@ impl ZdState {
 
     /// Creates a ticket through the Tickets API (`Api`: triggers run) or the Import API
     /// (`Import`: timestamps kept, no triggers). Returns the id and the audit events.
-    pub fn create_ticket(&mut self, ctx: &Ctx, caller: &User, input: &Value, via: CreatedVia) -> Result<(Id, Vec<Value>), ApiError> {
+    pub fn create_ticket(
+        &mut self,
+        ctx: &Ctx,
+        caller: &User,
+        input: &Value,
+        via: CreatedVia,
+    ) -> Result<(Id, Vec<Value>), ApiError> {
         let t = input
             .as_object()
             .ok_or_else(|| ApiError::bad_request("InvalidValue", "ticket must be a JSON object"))?;
@@ -251,7 +297,11 @@ impl ZdState {
             }
         }
         if comment_inputs.is_empty() {
-            return Err(ApiError::invalid_field("description", "Description: cannot be blank".into(), "BlankValue"));
+            return Err(ApiError::invalid_field(
+                "description",
+                "Description: cannot be blank".into(),
+                "BlankValue",
+            ));
         }
         let mut comments = Vec::new();
         let mut sticky_public = true;
@@ -269,7 +319,11 @@ impl ZdState {
             } else {
                 ctx.now
             };
-            let author_id = c.get("author_id").and_then(Value::as_i64).filter(|id| self.users.contains_key(id)).unwrap_or(caller.id);
+            let author_id = c
+                .get("author_id")
+                .and_then(Value::as_i64)
+                .filter(|id| self.users.contains_key(id))
+                .unwrap_or(caller.id);
             comments.push(self.new_comment(c, author_id, public, created_at)?);
         }
 
@@ -285,16 +339,33 @@ impl ZdState {
         let mut assignee_id = self.resolve_assignee(t)?;
         let status = match t.get("status").and_then(Value::as_str) {
             Some(s) if STATUSES.contains(&s) => s.to_string(),
-            Some(s) => return Err(ApiError::invalid_field("status", format!("Status: {s} is not valid"), "InvalidValue")),
+            Some(s) => {
+                return Err(ApiError::invalid_field(
+                    "status",
+                    format!("Status: {s} is not valid"),
+                    "InvalidValue",
+                ));
+            }
             None if assignee_id.is_some() => "open".into(),
             None => "new".into(),
         };
         if is_solved(&status) {
-            let check_fields = ctx.switches.required_fields_on_solve && (!import || ctx.switches.required_fields_on_import);
-            self.check_solvable(ctx, caller, form_id, &values, check_fields, &mut assignee_id)?;
+            let check_fields = ctx.switches.required_fields_on_solve
+                && (!import || ctx.switches.required_fields_on_import);
+            self.check_solvable(
+                ctx,
+                caller,
+                form_id,
+                &values,
+                check_fields,
+                &mut assignee_id,
+            )?;
         }
 
-        let followup_source_id = match (import, t.get("via_followup_source_id").and_then(Value::as_i64)) {
+        let followup_source_id = match (
+            import,
+            t.get("via_followup_source_id").and_then(Value::as_i64),
+        ) {
             (false, Some(src)) => match self.tickets.get(&src) {
                 Some(s) if s.status == "closed" => Some(src),
                 _ => {
@@ -310,13 +381,18 @@ impl ZdState {
 
         let (created_at, updated_at) = if import {
             let created = opt_time(t.get("created_at"), "created_at", ctx.now)?.unwrap_or(ctx.now);
-            let updated = opt_time(t.get("updated_at"), "updated_at", ctx.now)?.unwrap_or(created.max(comments.last().map_or(created, |c| c.created_at)));
+            let updated = opt_time(t.get("updated_at"), "updated_at", ctx.now)?
+                .unwrap_or(created.max(comments.last().map_or(created, |c| c.created_at)));
             (created, updated)
         } else {
             (ctx.now, ctx.now)
         };
         let solved_at = if is_solved(&status) {
-            if import { opt_time(t.get("solved_at"), "solved_at", ctx.now)?.or(Some(updated_at)) } else { Some(ctx.now) }
+            if import {
+                opt_time(t.get("solved_at"), "solved_at", ctx.now)?.or(Some(updated_at))
+            } else {
+                Some(ctx.now)
+            }
         } else {
             None
         };
@@ -328,7 +404,10 @@ impl ZdState {
             id,
             subject: t.get("subject").and_then(Value::as_str).map(str::to_string),
             status,
-            priority: t.get("priority").and_then(Value::as_str).map(str::to_string),
+            priority: t
+                .get("priority")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             ticket_type: t.get("type").and_then(Value::as_str).map(str::to_string),
             requester_id,
             submitter_id: caller.id,
@@ -336,7 +415,11 @@ impl ZdState {
             group_id: t.get("group_id").and_then(Value::as_i64),
             brand_id: t.get("brand_id").and_then(Value::as_i64),
             ticket_form_id: form_id,
-            external_id: t.get("external_id").and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_i64().map(|n| n.to_string()))),
+            external_id: t.get("external_id").and_then(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| v.as_i64().map(|n| n.to_string()))
+            }),
             tags,
             custom_fields: values,
             comments,
@@ -348,7 +431,8 @@ impl ZdState {
             followup_source_id,
             followup_ids: vec![],
             written_at: ctx.now,
-            indexed_at: ctx.now + chrono::Duration::seconds(ctx.switches.search_indexing_delay_secs as i64),
+            indexed_at: ctx.now
+                + chrono::Duration::seconds(ctx.switches.search_indexing_delay_secs as i64),
         };
         let mut events: Vec<Value> = ticket
             .comments
@@ -364,31 +448,77 @@ impl ZdState {
         let comment_public = ticket.comments.first().map(|c| c.public);
         self.tickets.insert(id, ticket);
         if via == CreatedVia::Api {
-            events.extend(triggers::run(self, ctx, id, Event { create: true, caller_id: caller.id, comment_public }));
+            events.extend(triggers::run(
+                self,
+                ctx,
+                id,
+                Event {
+                    create: true,
+                    caller_id: caller.id,
+                    comment_public,
+                },
+            ));
         }
         Ok((id, events))
     }
 
-    fn new_comment(&mut self, c: &Value, author_id: Id, public: bool, created_at: DateTime<Utc>) -> Result<Comment, ApiError> {
+    fn new_comment(
+        &mut self,
+        c: &Value,
+        author_id: Id,
+        public: bool,
+        created_at: DateTime<Utc>,
+    ) -> Result<Comment, ApiError> {
         let html = c.get("html_body").and_then(Value::as_str);
-        let plain = c.get("body").or_else(|| c.get("value")).and_then(Value::as_str);
+        let plain = c
+            .get("body")
+            .or_else(|| c.get("value"))
+            .and_then(Value::as_str);
         let (body, html_body) = match (plain, html) {
-            (Some(b), _) => (b.to_string(), format!("<div class=\"zd-comment\"><p>{}</p></div>", escape_html(b))),
+            (Some(b), _) => (
+                b.to_string(),
+                format!("<div class=\"zd-comment\"><p>{}</p></div>", escape_html(b)),
+            ),
             (None, Some(h)) => (strip_tags(h), h.to_string()),
-            (None, None) => return Err(ApiError::invalid_field("comment", "Comment: body cannot be blank".into(), "BlankValue")),
+            (None, None) => {
+                return Err(ApiError::invalid_field(
+                    "comment",
+                    "Comment: body cannot be blank".into(),
+                    "BlankValue",
+                ));
+            }
         };
         let (body, cut_plain) = truncate_bytes(body, MAX_COMMENT_BYTES);
         let (html_body, cut_html) = truncate_bytes(html_body, MAX_COMMENT_BYTES);
         let id = self.next_comment_id;
         self.next_comment_id += 1;
-        Ok(Comment { id, author_id, body, html_body, public, created_at, truncated: cut_plain || cut_html })
+        Ok(Comment {
+            id,
+            author_id,
+            body,
+            html_body,
+            public,
+            created_at,
+            truncated: cut_plain || cut_html,
+        })
     }
 
-    fn resolve_requester(&mut self, ctx: &Ctx, caller: &User, t: &Map<String, Value>, import: bool) -> Result<Id, ApiError> {
-        let invalid = || ApiError::invalid_field("requester", "Requester: is invalid".into(), "InvalidValue");
+    fn resolve_requester(
+        &mut self,
+        ctx: &Ctx,
+        caller: &User,
+        t: &Map<String, Value>,
+        import: bool,
+    ) -> Result<Id, ApiError> {
+        let invalid =
+            || ApiError::invalid_field("requester", "Requester: is invalid".into(), "InvalidValue");
         if let Some(id) = t.get("requester_id").filter(|v| !v.is_null()) {
             let id = id.as_i64().ok_or_else(invalid)?;
-            return if self.users.contains_key(&id) { Ok(id) } else { Err(invalid()) };
+            return if self.users.contains_key(&id) {
+                Ok(id)
+            } else {
+                Err(invalid())
+            };
         }
         let requester = match t.get("requester") {
             Some(r) if !import || ctx.switches.import_accepts_requester_object => r,
@@ -399,7 +529,11 @@ impl ZdState {
         let (email, name) = match requester {
             Value::Number(n) => {
                 let id = n.as_i64().ok_or_else(invalid)?;
-                return if self.users.contains_key(&id) { Ok(id) } else { Err(invalid()) };
+                return if self.users.contains_key(&id) {
+                    Ok(id)
+                } else {
+                    Err(invalid())
+                };
             }
             Value::String(s) => (s.as_str(), None),
             Value::Object(o) => (
@@ -409,7 +543,11 @@ impl ZdState {
             _ => return Err(invalid()),
         };
         if !email.contains('@') {
-            return Err(ApiError::invalid_field("requester", "Requester: Email is invalid".into(), "InvalidValue"));
+            return Err(ApiError::invalid_field(
+                "requester",
+                "Requester: Email is invalid".into(),
+                "InvalidValue",
+            ));
         }
         if let Some(u) = self.user_by_email(email) {
             return Ok(u.id); // an existing user is reused unchanged
@@ -420,7 +558,12 @@ impl ZdState {
         Ok(self.create_end_user(ctx, name, email))
     }
 
-    fn resolve_form(&self, ctx: &Ctx, t: &Map<String, Value>, import: bool) -> Result<Option<Id>, ApiError> {
+    fn resolve_form(
+        &self,
+        ctx: &Ctx,
+        t: &Map<String, Value>,
+        import: bool,
+    ) -> Result<Option<Id>, ApiError> {
         if !ctx.plan.has_ticket_forms() {
             return Ok(None);
         }
@@ -430,7 +573,11 @@ impl ZdState {
             Some(_) if import && !ctx.switches.import_accepts_ticket_form_id => Ok(default),
             Some(v) => match v.as_i64().and_then(|id| self.form(id)) {
                 Some(f) if f.active => Ok(Some(f.id)),
-                _ => Err(ApiError::invalid_field("ticket_form_id", "Ticket form: is invalid".into(), "InvalidValue")),
+                _ => Err(ApiError::invalid_field(
+                    "ticket_form_id",
+                    "Ticket form: is invalid".into(),
+                    "InvalidValue",
+                )),
             },
             None => Ok(default),
         }
@@ -438,20 +585,34 @@ impl ZdState {
 
     fn resolve_assignee(&self, t: &Map<String, Value>) -> Result<Option<Id>, ApiError> {
         let by_id = t.get("assignee_id").and_then(Value::as_i64);
-        let by_email = t.get("assignee_email").and_then(Value::as_str).and_then(|e| self.user_by_email(e)).map(|u| u.id);
+        let by_email = t
+            .get("assignee_email")
+            .and_then(Value::as_str)
+            .and_then(|e| self.user_by_email(e))
+            .map(|u| u.id);
         match by_id.or(by_email) {
             None => Ok(None),
             Some(id) => match self.users.get(&id) {
                 Some(u) if matches!(u.role, Role::Admin | Role::Agent) => Ok(Some(id)),
-                _ => Err(ApiError::invalid_field("assignee_id", "Assignee: is not an agent".into(), "InvalidValue")),
+                _ => Err(ApiError::invalid_field(
+                    "assignee_id",
+                    "Assignee: is not an agent".into(),
+                    "InvalidValue",
+                )),
             },
         }
     }
 
     fn apply_field_defaults(&self, form_id: Option<Id>, values: &mut BTreeMap<Id, Value>) {
-        let in_form = |id: Id| form_id.and_then(|f| self.form(f)).is_none_or(|f| f.field_ids.contains(&id));
+        let in_form = |id: Id| {
+            form_id
+                .and_then(|f| self.form(f))
+                .is_none_or(|f| f.field_ids.contains(&id))
+        };
         for f in &self.fields {
-            if f.active && f.field_type == "tagger" && in_form(f.id)
+            if f.active
+                && f.field_type == "tagger"
+                && in_form(f.id)
                 && let Some(o) = f.options.iter().find(|o| o.default)
             {
                 values.insert(f.id, json!(o.value));
@@ -461,10 +622,16 @@ impl ZdState {
 
     /// The rules for moving a ticket to solved: required fields of its form (and conditional
     /// children required on that status), and an assignee (facts §7, §3.1; both unconfirmed).
-    fn check_solvable(&self, ctx: &Ctx, caller: &User, form_id: Option<Id>, values: &BTreeMap<Id, Value>, check_fields: bool, assignee: &mut Option<Id>) -> Result<(), ApiError> {
-        if check_fields
-            && let Some(form) = form_id.and_then(|id| self.form(id))
-        {
+    fn check_solvable(
+        &self,
+        ctx: &Ctx,
+        caller: &User,
+        form_id: Option<Id>,
+        values: &BTreeMap<Id, Value>,
+        check_fields: bool,
+        assignee: &mut Option<Id>,
+    ) -> Result<(), ApiError> {
+        if check_fields && let Some(form) = form_id.and_then(|id| self.form(id)) {
             let missing = fields::missing_for_status(self, form, values, "solved");
             if !missing.is_empty() {
                 return Err(ApiError::record_invalid(json!({"base": missing})));
@@ -472,9 +639,15 @@ impl ZdState {
         }
         if assignee.is_none() {
             match ctx.switches.solve_without_assignee {
-                SolveWithoutAssignee::AssignToCurrentUser if caller.role.is_staff() => *assignee = Some(caller.id),
+                SolveWithoutAssignee::AssignToCurrentUser if caller.role.is_staff() => {
+                    *assignee = Some(caller.id)
+                }
                 SolveWithoutAssignee::Reject => {
-                    return Err(ApiError::invalid_field("assignee", "Assignee: is required when solving a ticket".into(), "BlankValue"));
+                    return Err(ApiError::invalid_field(
+                        "assignee",
+                        "Assignee: is required when solving a ticket".into(),
+                        "BlankValue",
+                    ));
                 }
                 _ => {}
             }
@@ -483,13 +656,21 @@ impl ZdState {
     }
 
     /// `PUT /tickets/{id}`. Returns the audit events.
-    pub fn update_ticket(&mut self, ctx: &Ctx, caller: &User, id: Id, input: &Value) -> Result<Vec<Value>, ApiError> {
+    pub fn update_ticket(
+        &mut self,
+        ctx: &Ctx,
+        caller: &User,
+        id: Id,
+        input: &Value,
+    ) -> Result<Vec<Value>, ApiError> {
         let t = input
             .as_object()
             .ok_or_else(|| ApiError::bad_request("InvalidValue", "ticket must be a JSON object"))?;
         let ticket = self.tickets.get(&id).ok_or_else(ApiError::not_found)?;
         if ticket.status == "closed" {
-            return Err(ApiError::record_invalid(json!({"status": [{"description": "Status: closed prevents ticket update"}]})));
+            return Err(ApiError::record_invalid(
+                json!({"status": [{"description": "Status: closed prevents ticket update"}]}),
+            ));
         }
         if parse_bool(t.get("safe_update")) == Some(true) {
             let stamp = t.get("updated_stamp").and_then(Value::as_str).unwrap_or("");
@@ -532,12 +713,22 @@ impl ZdState {
         }
         if t.contains_key("assignee_id") || t.contains_key("assignee_email") {
             let a = self.resolve_assignee(t)?;
-            change("assignee_id", json!(ticket.assignee_id), json!(a), &mut events);
+            change(
+                "assignee_id",
+                json!(ticket.assignee_id),
+                json!(a),
+                &mut events,
+            );
             ticket.assignee_id = a;
         }
         if ctx.plan.has_ticket_forms() && t.get("ticket_form_id").is_some_and(|v| !v.is_null()) {
             let form = self.resolve_form(ctx, t, false)?;
-            change("ticket_form_id", json!(ticket.ticket_form_id), json!(form), &mut events);
+            change(
+                "ticket_form_id",
+                json!(ticket.ticket_form_id),
+                json!(form),
+                &mut events,
+            );
             ticket.ticket_form_id = form;
         }
         if t.contains_key("tags") {
@@ -553,13 +744,26 @@ impl ZdState {
 
         let new_status = match t.get("status").and_then(Value::as_str) {
             Some(s) if STATUSES.contains(&s) => Some(s.to_string()),
-            Some(s) => return Err(ApiError::invalid_field("status", format!("Status: {s} is not valid"), "InvalidValue")),
+            Some(s) => {
+                return Err(ApiError::invalid_field(
+                    "status",
+                    format!("Status: {s} is not valid"),
+                    "InvalidValue",
+                ));
+            }
             None => None,
         };
         if let Some(s) = &new_status {
             if is_solved(s) {
                 let mut assignee = ticket.assignee_id;
-                self.check_solvable(ctx, caller, ticket.ticket_form_id, &ticket.custom_fields, ctx.switches.required_fields_on_solve, &mut assignee)?;
+                self.check_solvable(
+                    ctx,
+                    caller,
+                    ticket.ticket_form_id,
+                    &ticket.custom_fields,
+                    ctx.switches.required_fields_on_solve,
+                    &mut assignee,
+                )?;
                 ticket.assignee_id = assignee;
                 if !is_solved(&ticket.status) {
                     ticket.solved_at = Some(ctx.now);
@@ -574,13 +778,25 @@ impl ZdState {
         let mut comment_public = None;
         if let Some(c) = comment_in {
             // `public` is sticky: a comment without it inherits the last explicit value.
-            let public = if light { false } else { explicit_public.unwrap_or(ticket.sticky_public) };
+            let public = if light {
+                false
+            } else {
+                explicit_public.unwrap_or(ticket.sticky_public)
+            };
             if let Some(p) = explicit_public {
                 ticket.sticky_public = p;
             }
-            let author_id = c.get("author_id").and_then(Value::as_i64).filter(|a| self.users.contains_key(a)).unwrap_or(caller.id);
+            let author_id = c
+                .get("author_id")
+                .and_then(Value::as_i64)
+                .filter(|a| self.users.contains_key(a))
+                .unwrap_or(caller.id);
             if ticket.comments.len() >= 5000 {
-                return Err(ApiError::invalid_field("comment", "Comment: maximum number of comments reached".into(), "TooManyComments"));
+                return Err(ApiError::invalid_field(
+                    "comment",
+                    "Comment: maximum number of comments reached".into(),
+                    "TooManyComments",
+                ));
             }
             let comment = self.new_comment(c, author_id, public, ctx.now)?;
             events.insert(0, json!({"id": comment.id, "type": "Comment", "body": comment.body, "public": public, "author_id": author_id}));
@@ -590,7 +806,16 @@ impl ZdState {
         ticket.updated_at = ctx.now;
         ticket.written_at = ctx.now;
         self.tickets.insert(id, ticket);
-        events.extend(triggers::run(self, ctx, id, Event { create: false, caller_id: caller.id, comment_public }));
+        events.extend(triggers::run(
+            self,
+            ctx,
+            id,
+            Event {
+                create: false,
+                caller_id: caller.id,
+                comment_public,
+            },
+        ));
         Ok(events)
     }
 
@@ -605,7 +830,9 @@ impl ZdState {
         for token in tokenize(query) {
             match token.split_once(':') {
                 Some(("type", v)) => kind = Some(v.to_lowercase()),
-                Some((k, v)) => filters.push((k.to_lowercase(), v.trim_matches('"').to_lowercase())),
+                Some((k, v)) => {
+                    filters.push((k.to_lowercase(), v.trim_matches('"').to_lowercase()))
+                }
                 None => words.push(token.trim_matches('"').to_lowercase()),
             }
         }
@@ -619,7 +846,9 @@ impl ZdState {
                     "name" => name.contains(v.as_str()),
                     "role" => u.role.api_role() == v,
                     _ => false,
-                }) && words.iter().all(|w| email.contains(w.as_str()) || name.contains(w.as_str()));
+                }) && words
+                    .iter()
+                    .all(|w| email.contains(w.as_str()) || name.contains(w.as_str()));
                 if ok {
                     let mut j = u.to_json(base);
                     j["result_type"] = json!("user");
@@ -631,7 +860,10 @@ impl ZdState {
             for t in self.tickets.values().filter(|t| t.indexed_at <= now) {
                 let subject = t.subject.clone().unwrap_or_default().to_lowercase();
                 let ok = filters.iter().all(|(k, v)| match k.as_str() {
-                    "external_id" => t.external_id.as_deref().map(str::to_lowercase).as_deref() == Some(v.as_str()),
+                    "external_id" => {
+                        t.external_id.as_deref().map(str::to_lowercase).as_deref()
+                            == Some(v.as_str())
+                    }
                     "status" => t.status == *v,
                     "requester_id" => t.requester_id.to_string() == *v,
                     _ => false,
@@ -651,14 +883,22 @@ impl ZdState {
     pub fn search_users(&self, query: &str) -> Vec<&User> {
         let q = query.trim().trim_matches('"').to_lowercase();
         if let Some(email) = q.strip_prefix("email:") {
-            return self.user_by_email(email.trim_matches('"')).into_iter().collect();
+            return self
+                .user_by_email(email.trim_matches('"'))
+                .into_iter()
+                .collect();
         }
         if q.is_empty() {
             return vec![];
         }
         self.users
             .values()
-            .filter(|u| u.name.to_lowercase().contains(&q) || u.email.as_deref().is_some_and(|e| e.to_lowercase().contains(&q)))
+            .filter(|u| {
+                u.name.to_lowercase().contains(&q)
+                    || u.email
+                        .as_deref()
+                        .is_some_and(|e| e.to_lowercase().contains(&q))
+            })
             .collect()
     }
 }
@@ -679,15 +919,25 @@ fn parse_bool(v: Option<&Value>) -> Option<bool> {
 fn parse_time(s: &str, field: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
     let t = DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| ApiError::invalid_field(field, format!("{field}: is invalid"), "InvalidValue"))?;
+        .map_err(|_| {
+            ApiError::invalid_field(field, format!("{field}: is invalid"), "InvalidValue")
+        })?;
     if t > now + chrono::Duration::minutes(5) {
-        return Err(ApiError::invalid_field(field, format!("{field}: cannot be in the future"), "InvalidValue"));
+        return Err(ApiError::invalid_field(
+            field,
+            format!("{field}: cannot be in the future"),
+            "InvalidValue",
+        ));
     }
     // Imported times before 1970 become 1970 (facts §3.4).
     Ok(t.max(DateTime::UNIX_EPOCH))
 }
 
-fn opt_time(v: Option<&Value>, field: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, ApiError> {
+fn opt_time(
+    v: Option<&Value>,
+    field: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
     match v.and_then(Value::as_str) {
         Some(s) => parse_time(s, field, now).map(Some),
         None => Ok(None),
@@ -696,7 +946,11 @@ fn opt_time(v: Option<&Value>, field: &str, now: DateTime<Utc>) -> Result<Option
 
 fn string_list(v: Option<&Value>) -> Vec<String> {
     match v {
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
         Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
         _ => vec![],
     }
@@ -721,7 +975,10 @@ pub fn truncate_bytes(mut s: String, max: usize) -> (String, bool) {
 }
 
 fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\n', "<br>")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\n', "<br>")
 }
 
 fn strip_tags(h: &str) -> String {
@@ -735,7 +992,9 @@ fn strip_tags(h: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 fn tokenize(q: &str) -> Vec<String> {

@@ -34,11 +34,19 @@ fn with_header(mut r: Response, name: &'static str, value: &str) -> Response {
 /// key with another body answers 400 IdempotentRequestError. Only successful creates are
 /// remembered (what Zendesk does with failed ones is undocumented). Requests are serialised
 /// on the account lock, so concurrent same-key requests also get one ticket.
-pub async fn create(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, headers: HeaderMap, body: Bytes) -> R {
+pub async fn create(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> R {
     let caller = require(&id, Need::FullAgent)?;
     let body = parse_body(&body)?;
     let input = root(&body, "ticket")?.clone();
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     sh.with_zd(|zd, ctx| {
         if let Some(k) = &key {
             if zd.idempotency.get(k).is_some_and(|e| e.expires_at <= ctx.now) {
@@ -77,20 +85,37 @@ pub async fn create(State(sh): State<Arc<Shared>>, Extension(id): Extension<Iden
 }
 
 /// `POST /api/v2/tickets/create_many`: up to 100, as a background job (triggers run).
-pub async fn create_many(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, body: Bytes) -> R {
+pub async fn create_many(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    body: Bytes,
+) -> R {
     let caller = require(&id, Need::FullAgent)?;
-    super::imports::enqueue(&sh, &caller, &parse_body(&body)?, "bulk_create_tickets", false)
+    super::imports::enqueue(
+        &sh,
+        &caller,
+        &parse_body(&body)?,
+        "bulk_create_tickets",
+        false,
+    )
 }
 
 /// `GET /api/v2/tickets[?external_id=]`: several tickets may share an external id.
-pub async fn list(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, Query(q): Query<Params>) -> R {
+pub async fn list(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<Params>,
+) -> R {
     require(&id, Need::Agent)?;
     let ext = q.get("external_id").cloned();
     let base = sh.zendesk_base().to_string();
     let items: Vec<(i64, Value)> = sh.with_zd(|zd, _| {
         zd.tickets
             .values()
-            .filter(|t| ext.as_ref().is_none_or(|e| t.external_id.as_ref() == Some(e)))
+            .filter(|t| {
+                ext.as_ref()
+                    .is_none_or(|e| t.external_id.as_ref() == Some(e))
+            })
             .map(|t| (t.id, zd.ticket_json(t, &base)))
             .collect()
     });
@@ -98,20 +123,38 @@ pub async fn list(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identi
     let page = if wants_cursor(&q) {
         cursor_page(items, "tickets", &q, &url)?
     } else {
-        offset_page(items.into_iter().map(|(_, v)| v).collect(), "tickets", &q, &url)?
+        offset_page(
+            items.into_iter().map(|(_, v)| v).collect(),
+            "tickets",
+            &q,
+            &url,
+        )?
     };
     Ok(Json(page).into_response())
 }
 
-pub async fn show(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, Path(tid): Path<String>) -> R {
+pub async fn show(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    Path(tid): Path<String>,
+) -> R {
     require(&id, Need::Agent)?;
     let tid = ticket_id(&tid)?;
-    sh.with_zd(|zd, ctx| zd.tickets.get(&tid).map(|t| Json(json!({"ticket": zd.ticket_json(t, ctx.base)})).into_response()))
-        .ok_or_else(ApiError::not_found)
+    sh.with_zd(|zd, ctx| {
+        zd.tickets
+            .get(&tid)
+            .map(|t| Json(json!({"ticket": zd.ticket_json(t, ctx.base)})).into_response())
+    })
+    .ok_or_else(ApiError::not_found)
 }
 
 /// `PUT /api/v2/tickets/{id}` → `{ticket, audit}`.
-pub async fn update(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, Path(tid): Path<String>, body: Bytes) -> R {
+pub async fn update(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    Path(tid): Path<String>,
+    body: Bytes,
+) -> R {
     let caller = require(&id, Need::Agent)?;
     let tid = ticket_id(&tid)?;
     let body = parse_body(&body)?;
@@ -130,18 +173,32 @@ pub async fn update(State(sh): State<Arc<Shared>>, Extension(id): Extension<Iden
 }
 
 /// `GET /api/v2/tickets/{id}/comments`: cursor (`page[size]`) or offset pages, oldest first.
-pub async fn comments(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, Path(tid): Path<String>, Query(q): Query<Params>) -> R {
+pub async fn comments(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    Path(tid): Path<String>,
+    Query(q): Query<Params>,
+) -> R {
     require(&id, Need::Agent)?;
     let tid = ticket_id(&tid)?;
     let base = sh.zendesk_base().to_string();
     let items: Vec<(i64, Value)> = sh
-        .with_zd(|zd, _| zd.tickets.get(&tid).map(|t| t.comments.iter().map(|c| (c.id, c.to_json())).collect()))
+        .with_zd(|zd, _| {
+            zd.tickets
+                .get(&tid)
+                .map(|t| t.comments.iter().map(|c| (c.id, c.to_json())).collect())
+        })
         .ok_or_else(ApiError::not_found)?;
     let url = format!("{base}/api/v2/tickets/{tid}/comments");
     let page = if wants_cursor(&q) {
         cursor_page(items, "comments", &q, &url)?
     } else {
-        offset_page(items.into_iter().map(|(_, v)| v).collect(), "comments", &q, &url)?
+        offset_page(
+            items.into_iter().map(|(_, v)| v).collect(),
+            "comments",
+            &q,
+            &url,
+        )?
     };
     Ok(Json(page).into_response())
 }

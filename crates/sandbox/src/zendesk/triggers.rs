@@ -17,14 +17,23 @@ pub struct Event {
 
 /// Runs the active triggers (by position) on a ticket; returns the Notification audit events.
 pub fn run(st: &mut ZdState, ctx: &Ctx, ticket_id: Id, ev: Event) -> Vec<Value> {
-    let Some(ticket) = st.tickets.get(&ticket_id).cloned() else { return vec![] };
+    let Some(ticket) = st.tickets.get(&ticket_id).cloned() else {
+        return vec![];
+    };
     let mut triggers: Vec<Trigger> = st.triggers.iter().filter(|t| t.active).cloned().collect();
     triggers.sort_by_key(|t| t.position);
     let mut events = Vec::new();
     for trig in triggers {
-        let all = trig.conditions["all"].as_array().cloned().unwrap_or_default();
-        let any = trig.conditions["any"].as_array().cloned().unwrap_or_default();
-        let fires = all.iter().all(|c| matches(c, &ticket, &ev)) && (any.is_empty() || any.iter().any(|c| matches(c, &ticket, &ev)));
+        let all = trig.conditions["all"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let any = trig.conditions["any"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let fires = all.iter().all(|c| matches(c, &ticket, &ev))
+            && (any.is_empty() || any.iter().any(|c| matches(c, &ticket, &ev)));
         if !fires {
             continue;
         }
@@ -37,7 +46,12 @@ pub fn run(st: &mut ZdState, ctx: &Ctx, ticket_id: Id, ev: Event) -> Vec<Value> 
                 "requester_id" => vec![ticket.requester_id],
                 "assignee_id" => ticket.assignee_id.into_iter().collect(),
                 "current_user" => vec![ev.caller_id],
-                "all_agents" => st.users.values().filter(|u| matches!(u.role, Role::Admin | Role::Agent)).map(|u| u.id).collect(),
+                "all_agents" => st
+                    .users
+                    .values()
+                    .filter(|u| matches!(u.role, Role::Admin | Role::Agent))
+                    .map(|u| u.id)
+                    .collect(),
                 other => other.parse().ok().into_iter().collect(),
             };
             for uid in &recipients {

@@ -17,7 +17,11 @@ use std::sync::Arc;
 
 type R = Result<Response, ApiError>;
 
-pub async fn search_users(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, Query(q): Query<Params>) -> R {
+pub async fn search_users(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<Params>,
+) -> R {
     require(&id, Need::Agent)?;
     let base = sh.zendesk_base().to_string();
     let users: Vec<Value> = sh.with_zd(|zd, _| {
@@ -25,28 +29,57 @@ pub async fn search_users(State(sh): State<Arc<Shared>>, Extension(id): Extensio
             let _ = ext; // the sandbox's users have no external ids
             return vec![];
         }
-        zd.search_users(q.get("query").map_or("", String::as_str)).into_iter().map(|u| u.to_json(&base)).collect()
+        zd.search_users(q.get("query").map_or("", String::as_str))
+            .into_iter()
+            .map(|u| u.to_json(&base))
+            .collect()
     });
-    Ok(Json(offset_page(users, "users", &q, &format!("{base}/api/v2/users/search"))?).into_response())
+    Ok(Json(offset_page(
+        users,
+        "users",
+        &q,
+        &format!("{base}/api/v2/users/search"),
+    )?)
+    .into_response())
 }
 
-pub async fn show_user(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, Path(user_id): Path<String>) -> R {
+pub async fn show_user(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    Path(user_id): Path<String>,
+) -> R {
     require(&id, Need::Agent)?;
     let user_id: i64 = user_id.parse().map_err(|_| ApiError::not_found())?;
     let base = sh.zendesk_base().to_string();
-    sh.with_zd(|zd, _| zd.users.get(&user_id).map(|u| Json(json!({"user": u.to_json(&base)})).into_response()))
-        .ok_or_else(ApiError::not_found)
+    sh.with_zd(|zd, _| {
+        zd.users
+            .get(&user_id)
+            .map(|u| Json(json!({"user": u.to_json(&base)})).into_response())
+    })
+    .ok_or_else(ApiError::not_found)
 }
 
-pub async fn show_many_users(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, Query(q): Query<Params>) -> R {
+pub async fn show_many_users(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<Params>,
+) -> R {
     require(&id, Need::Agent)?;
     let ids = ids_param(&q, "ids");
     if ids.len() > 100 {
         return Err(ApiError::bad_request("InvalidValue", "At most 100 ids"));
     }
     let base = sh.zendesk_base().to_string();
-    let users: Vec<Value> = sh.with_zd(|zd, _| ids.iter().filter_map(|i| zd.users.get(i)).map(|u| u.to_json(&base)).collect());
-    Ok(Json(json!({"users": users, "next_page": null, "previous_page": null, "count": users.len()})).into_response())
+    let users: Vec<Value> = sh.with_zd(|zd, _| {
+        ids.iter()
+            .filter_map(|i| zd.users.get(i))
+            .map(|u| u.to_json(&base))
+            .collect()
+    });
+    Ok(Json(
+        json!({"users": users, "next_page": null, "previous_page": null, "count": users.len()}),
+    )
+    .into_response())
 }
 
 fn parse_role(v: &Value) -> Role {
@@ -57,7 +90,11 @@ fn parse_role(v: &Value) -> Role {
     }
 }
 
-pub async fn create_user(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, body: Bytes) -> R {
+pub async fn create_user(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    body: Bytes,
+) -> R {
     let caller = require(&id, Need::FullAgent)?;
     let body = parse_body(&body)?;
     let input = root(&body, "user")?.clone();
@@ -68,7 +105,11 @@ pub async fn create_user(State(sh): State<Arc<Shared>>, Extension(id): Extension
     }
     let name = input["name"].as_str().unwrap_or("").to_string();
     if name.trim().is_empty() {
-        return Err(ApiError::invalid_field("name", "Name: is too short (minimum is 1 character)".into(), "TooShort"));
+        return Err(ApiError::invalid_field(
+            "name",
+            "Name: is too short (minimum is 1 character)".into(),
+            "TooShort",
+        ));
     }
     sh.with_zd(|zd, ctx| {
         if let Some(e) = &email
@@ -98,14 +139,20 @@ pub async fn create_user(State(sh): State<Arc<Shared>>, Extension(id): Extension
 }
 
 /// `POST /users/create_or_update`: matched by e-mail; 201 created, 200 updated (facts §5).
-pub async fn create_or_update_user(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, body: Bytes) -> R {
+pub async fn create_or_update_user(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    body: Bytes,
+) -> R {
     require(&id, Need::Admin)?;
     let body = parse_body(&body)?;
     let input = root(&body, "user")?.clone();
     let email = input["email"]
         .as_str()
         .filter(|e| e.contains('@'))
-        .ok_or_else(|| ApiError::invalid_field("email", "Email: is invalid".into(), "InvalidValue"))?
+        .ok_or_else(|| {
+            ApiError::invalid_field("email", "Email: is invalid".into(), "InvalidValue")
+        })?
         .to_string();
     let name = input["name"].as_str().map(str::to_string);
     sh.with_zd(|zd, ctx| {
@@ -119,19 +166,35 @@ pub async fn create_or_update_user(State(sh): State<Arc<Shared>>, Extension(id):
         }
         let uid = zd.create_end_user(ctx, name.as_deref(), &email);
         let u = &zd.users[&uid];
-        Ok((StatusCode::CREATED, Json(json!({"user": u.to_json(ctx.base)}))).into_response())
+        Ok((
+            StatusCode::CREATED,
+            Json(json!({"user": u.to_json(ctx.base)})),
+        )
+            .into_response())
     })
 }
 
 /// `GET /api/v2/search?query=`: offset pages, at most 1,000 results reachable (facts §5).
-pub async fn search(State(sh): State<Arc<Shared>>, Extension(id): Extension<Identity>, Query(q): Query<Params>) -> R {
+pub async fn search(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<Params>,
+) -> R {
     require(&id, Need::Agent)?;
     let query = q.get("query").cloned().unwrap_or_default();
     if query.trim().is_empty() {
         return Err(ApiError::bad_request("invalid", "Search query is missing"));
     }
-    let per_page = q.get("per_page").and_then(|s| s.parse::<usize>().ok()).unwrap_or(100).clamp(1, 100);
-    let page = q.get("page").and_then(|s| s.parse::<usize>().ok()).unwrap_or(1).max(1);
+    let per_page = q
+        .get("per_page")
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(100)
+        .clamp(1, 100);
+    let page = q
+        .get("page")
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
     if page * per_page > 1000 {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -140,7 +203,12 @@ pub async fn search(State(sh): State<Arc<Shared>>, Extension(id): Extension<Iden
     }
     let base = sh.zendesk_base().to_string();
     let results = sh.with_zd(|zd, ctx| zd.search(&query, ctx.now, &base));
-    let mut page_json = offset_page(results, "results", &q, &format!("{base}/api/v2/search?query={}", urlencode(&query)))?;
+    let mut page_json = offset_page(
+        results,
+        "results",
+        &q,
+        &format!("{base}/api/v2/search?query={}", urlencode(&query)),
+    )?;
     page_json["facets"] = Value::Null;
     Ok(Json(page_json).into_response())
 }
@@ -148,7 +216,9 @@ pub async fn search(State(sh): State<Arc<Shared>>, Extension(id): Extension<Iden
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -16,12 +16,42 @@ use std::time::Duration;
 
 /// Behaviour Zendesk documents in prose but not in the OpenAPI document.
 const UNDOCUMENTED: &[(&str, &str, u16, &str)] = &[
-    ("POST", "/api/v2/tickets", 400, "Idempotency-Key mismatch: {\"error\":\"IdempotentRequestError\"} (Ticketing API introduction)"),
-    ("GET", "/api/v2/users/me", 429, "rate limits and Retry-After (Rate limits page)"),
-    ("POST", "/api/v2/imports/tickets/create_many", 429, "TooManyJobs with current_job_ids (Rate limits page, job limit)"),
-    ("PUT", "/api/v2/tickets/{ticket_id}", 422, "RecordInvalid with details (closed ticket, required fields: third-party reports)"),
-    ("GET", "/api/v2/ticket_forms", 403, "object-shaped error on a plan without forms (third-party client tests)"),
-    ("GET", "/api/v2/tickets", 401, "Couldn't authenticate you (third-party reports)"),
+    (
+        "POST",
+        "/api/v2/tickets",
+        400,
+        "Idempotency-Key mismatch: {\"error\":\"IdempotentRequestError\"} (Ticketing API introduction)",
+    ),
+    (
+        "GET",
+        "/api/v2/users/me",
+        429,
+        "rate limits and Retry-After (Rate limits page)",
+    ),
+    (
+        "POST",
+        "/api/v2/imports/tickets/create_many",
+        429,
+        "TooManyJobs with current_job_ids (Rate limits page, job limit)",
+    ),
+    (
+        "PUT",
+        "/api/v2/tickets/{ticket_id}",
+        422,
+        "RecordInvalid with details (closed ticket, required fields: third-party reports)",
+    ),
+    (
+        "GET",
+        "/api/v2/ticket_forms",
+        403,
+        "object-shaped error on a plan without forms (third-party client tests)",
+    ),
+    (
+        "GET",
+        "/api/v2/tickets",
+        401,
+        "Couldn't authenticate you (third-party reports)",
+    ),
 ];
 
 struct Walk<'a> {
@@ -32,16 +62,30 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    async fn call(&mut self, method: Method, path: &str, auth: Option<&str>, body: Option<Value>) -> Reply {
+    async fn call(
+        &mut self,
+        method: Method,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let r = self.env.zd(method.clone(), path, auth, body).await;
         let status = r.status.as_u16();
         if self.oas.documents_response(method.as_str(), path, status) {
             self.checked += 1;
-            if let Err(errors) = self.oas.validate_response(method.as_str(), path, status, &r.body) {
-                self.failures.push(format!("{method} {path} -> {status}:\n    {}", errors.join("\n    ")));
+            if let Err(errors) = self
+                .oas
+                .validate_response(method.as_str(), path, status, &r.body)
+            {
+                self.failures.push(format!(
+                    "{method} {path} -> {status}:\n    {}",
+                    errors.join("\n    ")
+                ));
             }
         } else if r.status.is_success() {
-            self.failures.push(format!("{method} {path} -> {status}: a success status the document does not declare"));
+            self.failures.push(format!(
+                "{method} {path} -> {status}: a success status the document does not declare"
+            ));
         }
         r
     }
@@ -54,23 +98,63 @@ impl Walk<'_> {
 async fn every_response_validates_against_the_openapi_document() {
     let env = start().await;
     let oas = Oas::load();
-    let mut w = Walk { env: &env, oas, checked: 0, failures: vec![] };
+    let mut w = Walk {
+        env: &env,
+        oas,
+        checked: 0,
+        failures: vec![],
+    };
     let c = env.sandbox.control();
 
-    w.call(Method::POST, "/oauth/tokens", None, Some(json!({"grant_type": "client_credentials", "client_id": ZENDESK_OAUTH_CLIENT_ID,
-        "client_secret": ZENDESK_OAUTH_CLIENT_SECRET, "scope": "read write", "expires_in": 3600}))).await;
+    w.call(
+        Method::POST,
+        "/oauth/tokens",
+        None,
+        Some(
+            json!({"grant_type": "client_credentials", "client_id": ZENDESK_OAUTH_CLIENT_ID,
+        "client_secret": ZENDESK_OAUTH_CLIENT_SECRET, "scope": "read write", "expires_in": 3600}),
+        ),
+    )
+    .await;
     w.admin(Method::GET, "/api/v2/users/me", None).await;
     // Not checked: the anonymous user has `"id": null`, which the schema forbids (reported by
     // integrators, not in the document).
     let anonymous = env.zd(Method::GET, "/api/v2/users/me", None, None).await;
     assert!(anonymous.body["user"]["id"].is_null());
-    w.call(Method::GET, "/api/v2/users/me", Some(&light_agent()), None).await;
-    w.admin(Method::GET, &format!("/api/v2/users/search?query=email:{ZENDESK_AGENT_EMAIL}"), None).await;
-    w.admin(Method::GET, &format!("/api/v2/users/show_many?ids={ADMIN_ID},{AGENT_ID}"), None).await;
-    w.admin(Method::GET, &format!("/api/v2/users/{AGENT_ID}"), None).await;
-    w.admin(Method::POST, "/api/v2/users", Some(json!({"user": {"name": "Walker", "email": "walker@x.example"}}))).await;
-    w.admin(Method::POST, "/api/v2/users/create_or_update", Some(json!({"user": {"name": "Walker 2", "email": "walker2@x.example"}}))).await;
-    w.admin(Method::GET, "/api/v2/search?query=type:user%20sandbox.example", None).await;
+    w.call(Method::GET, "/api/v2/users/me", Some(&light_agent()), None)
+        .await;
+    w.admin(
+        Method::GET,
+        &format!("/api/v2/users/search?query=email:{ZENDESK_AGENT_EMAIL}"),
+        None,
+    )
+    .await;
+    w.admin(
+        Method::GET,
+        &format!("/api/v2/users/show_many?ids={ADMIN_ID},{AGENT_ID}"),
+        None,
+    )
+    .await;
+    w.admin(Method::GET, &format!("/api/v2/users/{AGENT_ID}"), None)
+        .await;
+    w.admin(
+        Method::POST,
+        "/api/v2/users",
+        Some(json!({"user": {"name": "Walker", "email": "walker@x.example"}})),
+    )
+    .await;
+    w.admin(
+        Method::POST,
+        "/api/v2/users/create_or_update",
+        Some(json!({"user": {"name": "Walker 2", "email": "walker2@x.example"}})),
+    )
+    .await;
+    w.admin(
+        Method::GET,
+        "/api/v2/search?query=type:user%20sandbox.example",
+        None,
+    )
+    .await;
 
     let created = w
         .admin(Method::POST, "/api/v2/tickets", Some(json!({"ticket": {
@@ -84,14 +168,40 @@ async fn every_response_validates_against_the_openapi_document() {
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
     let id = created.body["ticket"]["id"].as_i64().unwrap();
-    w.admin(Method::GET, "/api/v2/tickets?external_id=ha-3101:walk", None).await;
-    w.admin(Method::GET, "/api/v2/tickets?page[size]=1", None).await;
-    w.admin(Method::GET, &format!("/api/v2/tickets/{id}"), None).await;
-    w.admin(Method::PUT, &format!("/api/v2/tickets/{id}"), Some(json!({"ticket": {"comment": {"body": "Reply", "public": true}, "status": "solved",
-        "additional_tags": ["done"]}}))).await;
-    w.admin(Method::GET, &format!("/api/v2/tickets/{id}/comments"), None).await;
-    w.admin(Method::GET, &format!("/api/v2/tickets/{id}/comments?page[size]=1"), None).await;
-    let many = w.admin(Method::POST, "/api/v2/tickets/create_many", Some(json!({"tickets": [{"comment": {"body": "a"}}, {"comment": {"body": "b"}}]}))).await;
+    w.admin(
+        Method::GET,
+        "/api/v2/tickets?external_id=ha-3101:walk",
+        None,
+    )
+    .await;
+    w.admin(Method::GET, "/api/v2/tickets?page[size]=1", None)
+        .await;
+    w.admin(Method::GET, &format!("/api/v2/tickets/{id}"), None)
+        .await;
+    w.admin(
+        Method::PUT,
+        &format!("/api/v2/tickets/{id}"),
+        Some(
+            json!({"ticket": {"comment": {"body": "Reply", "public": true}, "status": "solved",
+        "additional_tags": ["done"]}}),
+        ),
+    )
+    .await;
+    w.admin(Method::GET, &format!("/api/v2/tickets/{id}/comments"), None)
+        .await;
+    w.admin(
+        Method::GET,
+        &format!("/api/v2/tickets/{id}/comments?page[size]=1"),
+        None,
+    )
+    .await;
+    let many = w
+        .admin(
+            Method::POST,
+            "/api/v2/tickets/create_many",
+            Some(json!({"tickets": [{"comment": {"body": "a"}}, {"comment": {"body": "b"}}]})),
+        )
+        .await;
     w.admin(Method::POST, "/api/v2/imports/tickets", Some(json!({"ticket": {"subject": "Archive", "status": "solved", "requester_id": ADMIN_ID,
         "created_at": "2026-01-01T10:00:00Z", "solved_at": "2026-01-01T10:30:00Z",
         "comments": [{"body": "transcript", "public": false, "created_at": "2026-01-01T10:29:00Z"}]}}))).await;
@@ -102,22 +212,49 @@ async fn every_response_validates_against_the_openapi_document() {
             {"comments": [{"body": "ok"}]}, {"status": "solved", "ticket_form_id": form_ids::ARCHIVE, "comments": [{"body": "ok too"}]}]})))
         .await;
     let job = bulk.body["job_status"]["id"].as_str().unwrap().to_string();
-    w.admin(Method::GET, &format!("/api/v2/job_statuses/{job}"), None).await; // queued
+    w.admin(Method::GET, &format!("/api/v2/job_statuses/{job}"), None)
+        .await; // queued
     c.advance(Duration::from_secs(3));
-    w.admin(Method::GET, &format!("/api/v2/job_statuses/{job}"), None).await; // completed
+    w.admin(Method::GET, &format!("/api/v2/job_statuses/{job}"), None)
+        .await; // completed
     let other = many.body["job_status"]["id"].as_str().unwrap();
-    w.admin(Method::GET, &format!("/api/v2/job_statuses/show_many?ids={job},{other}"), None).await;
+    w.admin(
+        Method::GET,
+        &format!("/api/v2/job_statuses/show_many?ids={job},{other}"),
+        None,
+    )
+    .await;
     w.admin(Method::GET, "/api/v2/job_statuses", None).await;
     w.admin(Method::GET, "/api/v2/ticket_forms", None).await;
-    w.admin(Method::GET, &format!("/api/v2/ticket_forms/{}", form_ids::ESCALATION), None).await;
-    w.admin(Method::GET, &format!("/api/v2/ticket_forms/show_many?ids={},{}", form_ids::DEFAULT, form_ids::COMPLAINT), None).await;
+    w.admin(
+        Method::GET,
+        &format!("/api/v2/ticket_forms/{}", form_ids::ESCALATION),
+        None,
+    )
+    .await;
+    w.admin(
+        Method::GET,
+        &format!(
+            "/api/v2/ticket_forms/show_many?ids={},{}",
+            form_ids::DEFAULT,
+            form_ids::COMPLAINT
+        ),
+        None,
+    )
+    .await;
     let fields = w.admin(Method::GET, "/api/v2/ticket_fields", None).await;
-    w.admin(Method::GET, "/api/v2/ticket_fields?page[size]=100", None).await;
+    w.admin(Method::GET, "/api/v2/ticket_fields?page[size]=100", None)
+        .await;
     // Each field type on its own too.
     let mut seen_types = std::collections::HashSet::new();
     for f in fields.body["ticket_fields"].as_array().unwrap() {
         if seen_types.insert(f["type"].as_str().unwrap().to_string()) {
-            w.admin(Method::GET, &format!("/api/v2/ticket_fields/{}", f["id"]), None).await;
+            w.admin(
+                Method::GET,
+                &format!("/api/v2/ticket_fields/{}", f["id"]),
+                None,
+            )
+            .await;
         }
     }
     w.admin(Method::GET, "/api/v2/triggers", None).await;
@@ -126,15 +263,31 @@ async fn every_response_validates_against_the_openapi_document() {
     w.admin(Method::GET, "/api/v2/tickets/999999", None).await;
     w.admin(Method::GET, "/api/v2/users/1", None).await;
 
-    assert!(w.checked >= 40, "only {} responses were checkable", w.checked);
-    assert!(w.failures.is_empty(), "{} of {} responses do not match the document:\n{}", w.failures.len(), w.checked, w.failures.join("\n"));
+    assert!(
+        w.checked >= 40,
+        "only {} responses were checkable",
+        w.checked
+    );
+    assert!(
+        w.failures.is_empty(),
+        "{} of {} responses do not match the document:\n{}",
+        w.failures.len(),
+        w.checked,
+        w.failures.join("\n")
+    );
 }
 
 #[test]
 fn documented_elsewhere_behaviour_is_really_absent_from_the_document() {
     let oas = Oas::load();
     for (method, path, status, why) in UNDOCUMENTED {
-        assert!(oas.operation(method, path).is_some(), "{method} {path} exists");
-        assert!(!oas.documents_response(method, path, *status), "now documented: {method} {path} {status} ({why})");
+        assert!(
+            oas.operation(method, path).is_some(),
+            "{method} {path} exists"
+        );
+        assert!(
+            !oas.documents_response(method, path, *status),
+            "now documented: {method} {path} {status} ({why})"
+        );
     }
 }
