@@ -1,23 +1,4 @@
-//! # The sandbox: a faithful simulator of iAdvize and Zendesk Support
-//!
-//! One process serves both APIs on two loopback listeners, from seeded, reproducible data.
-//! Tests, benchmarks, the CLI (`iadvize-zendesk sandbox`) and the desktop app's demo mode run
-//! against it. Behaviour follows the facts sheets in `shared/reference/` (`zendesk-api.md`,
-//! `iadvize-api.md`), Zendesk's OpenAPI document (`contracts/zendesk-oas.yaml`) and the
-//! assumed iAdvize GraphQL contract (`contracts/iadvize-assumed.graphql`).
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), iadvize_zendesk_sandbox::StartError> {
-//! use iadvize_zendesk_sandbox::{SandboxConfig, credentials};
-//! let sandbox = iadvize_zendesk_sandbox::start(SandboxConfig::default().seed(7)).await?;
-//! let tickets_url = format!("{}/api/v2/tickets", sandbox.zendesk_url());
-//! let graphql_url = format!("{}/graphql", sandbox.iadvize_url());
-//! let auth = credentials::zendesk_basic_auth(credentials::ZENDESK_ADMIN_EMAIL, credentials::ZENDESK_API_TOKEN);
-//! sandbox.control().advance(std::time::Duration::from_secs(25 * 3600)); // expire iAdvize tokens
-//! # let _ = (tickets_url, graphql_url, auth); Ok(()) }
-//! ```
-//!
-//! See `README.md` in this crate for what is simulated, what is assumed, and the control API.
+#![doc = include_str!("../README.md")]
 
 pub mod clock;
 pub mod config;
