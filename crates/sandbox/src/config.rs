@@ -135,6 +135,9 @@ pub struct SandboxConfig {
     pub zendesk_listen: SocketAddr,
     pub iadvize_listen: SocketAddr,
     pub plan: Plan,
+    /// Overrides whether ticket forms exist (None: the plan decides; e.g. `Some(false)` for a
+    /// legacy Support Professional account at 400 requests/min without forms).
+    pub ticket_forms: Option<bool>,
     /// Length of a rate-limit "minute". Benchmarks shorten it to compress time: every
     /// per-minute (and per-10-minutes, per-second) limit scales with it.
     pub rate_limit_window: Duration,
@@ -156,6 +159,7 @@ impl Default for SandboxConfig {
             zendesk_listen: loopback,
             iadvize_listen: loopback,
             plan: Plan::default(),
+            ticket_forms: None,
             rate_limit_window: Duration::from_secs(60),
             latency: Latency::None,
             job_duration: Duration::from_secs(2),
@@ -176,6 +180,10 @@ impl SandboxConfig {
     }
     pub fn plan(mut self, plan: Plan) -> Self {
         self.plan = plan;
+        self
+    }
+    pub fn ticket_forms(mut self, forms: Option<bool>) -> Self {
+        self.ticket_forms = forms;
         self
     }
     pub fn rate_limit_window(mut self, window: Duration) -> Self {

@@ -15,9 +15,16 @@ use std::sync::{Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 /// What can be changed while running (over the control handle or `/_sandbox`).
+impl Settings {
+    pub fn has_ticket_forms(&self) -> bool {
+        self.ticket_forms.unwrap_or(self.plan.has_ticket_forms())
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub plan: Plan,
+    pub ticket_forms: Option<bool>,
     pub rate_limit_window: Duration,
     pub latency: Latency,
     pub job_duration: Duration,
@@ -89,6 +96,7 @@ impl Shared {
             epoch: RwLock::new(now),
             settings: RwLock::new(Settings {
                 plan: config.plan,
+                ticket_forms: config.ticket_forms,
                 rate_limit_window: config.rate_limit_window,
                 latency: config.latency,
                 job_duration: config.job_duration,
@@ -129,7 +137,7 @@ impl Shared {
         let ctx = Ctx {
             now: self.clock.now(),
             switches: &s.switches,
-            plan: s.plan,
+            forms: s.has_ticket_forms(),
             base: self.zendesk_base(),
             job_duration: s.job_duration,
         };

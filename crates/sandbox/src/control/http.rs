@@ -10,7 +10,7 @@
 //! | `GET /_sandbox/jobs` | job statuses |
 //! | `GET /_sandbox/requests` | counts per endpoint and status |
 //! | `POST /_sandbox/reset` | back to the seeded data |
-//! | `GET`/`PUT /_sandbox/plan` | `{"plan":"team"}` |
+//! | `GET`/`PUT /_sandbox/plan` | `{"plan":"team"}`, optionally `"ticket_forms": false` |
 //! | `GET`/`POST`/`DELETE /_sandbox/faults` | a [`FaultRule`] as JSON |
 //! | `PUT /_sandbox/latency` | `{"kind":"fixed","ms":50}` / `{"kind":"uniform","min_ms":..,"max_ms":..}` / `{"kind":"none"}` |
 //! | `GET`/`PATCH /_sandbox/switches` | the switches; PATCH merges the given keys |
@@ -61,8 +61,10 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
         )
         .route(
             "/_sandbox/plan",
-            get(|State(c): State<Control>| async move { Json(json!({"plan": c.plan()})) })
-                .put(set_plan),
+            get(|State(c): State<Control>| async move {
+                Json(json!({"plan": c.plan(), "ticket_forms": c.has_ticket_forms()}))
+            })
+            .put(set_plan),
         )
         .route(
             "/_sandbox/faults",
@@ -132,13 +134,17 @@ async fn users(
 #[derive(Deserialize)]
 struct PlanBody {
     plan: Plan,
+    /// Absent: the plan decides whether forms exist.
+    #[serde(default)]
+    ticket_forms: Option<bool>,
 }
 
 async fn set_plan(State(c): State<Control>, body: axum::body::Bytes) -> Response {
     match serde_json::from_slice::<PlanBody>(&body) {
         Ok(p) => {
             c.set_plan(p.plan);
-            Json(json!({"plan": p.plan})).into_response()
+            c.set_ticket_forms(p.ticket_forms);
+            Json(json!({"plan": p.plan, "ticket_forms": c.has_ticket_forms()})).into_response()
         }
         Err(e) => bad(e),
     }

@@ -252,6 +252,13 @@ impl Control {
     pub fn set_plan(&self, plan: Plan) {
         self.sh.settings.write().unwrap().plan = plan;
     }
+    /// Overrides whether ticket forms exist (None: the plan decides).
+    pub fn set_ticket_forms(&self, forms: Option<bool>) {
+        self.sh.settings.write().unwrap().ticket_forms = forms;
+    }
+    pub fn has_ticket_forms(&self) -> bool {
+        self.sh.settings().has_ticket_forms()
+    }
     pub fn add_fault(&self, rule: FaultRule) {
         self.sh.faults.add(rule);
     }

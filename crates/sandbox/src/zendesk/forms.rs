@@ -15,7 +15,7 @@ type R = Result<Response, ApiError>;
 
 fn forms_allowed(sh: &Shared, id: &Identity) -> Result<(), ApiError> {
     require(id, Need::Anyone)?;
-    if sh.settings().plan.has_ticket_forms() {
+    if sh.settings().has_ticket_forms() {
         Ok(())
     } else {
         Err(ApiError::forbidden_by_plan())

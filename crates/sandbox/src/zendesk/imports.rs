@@ -2,7 +2,7 @@
 
 use super::auth::{Identity, Need, require};
 use super::errors::ApiError;
-use super::http::{Params, ids_param, offset_page, parse_body, root};
+use super::http::{Params, offset_page, parse_body, root};
 use super::model::{CreatedVia, User};
 use crate::shared::Shared;
 use axum::Extension;
@@ -122,6 +122,5 @@ pub async fn list_jobs(
         &format!("{base}/api/v2/job_statuses"),
     )?;
     page.as_object_mut().expect("object").remove("count");
-    let _ = ids_param; // (ids are strings for jobs; see show_many_jobs)
     Ok(Json(page).into_response())
 }

@@ -6,7 +6,7 @@ use super::errors::ApiError;
 use super::fields;
 use super::model::*;
 use super::triggers::{self, Event};
-use crate::config::{Plan, SolveWithoutAssignee, Switches};
+use crate::config::{SolveWithoutAssignee, Switches};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
@@ -37,7 +37,8 @@ pub struct IdempotentReply {
 pub struct Ctx<'a> {
     pub now: DateTime<Utc>,
     pub switches: &'a Switches,
-    pub plan: Plan,
+    /// Whether the account has ticket forms (plan, or the override).
+    pub forms: bool,
     pub base: &'a str,
     pub job_duration: Duration,
 }
@@ -564,7 +565,7 @@ impl ZdState {
         t: &Map<String, Value>,
         import: bool,
     ) -> Result<Option<Id>, ApiError> {
-        if !ctx.plan.has_ticket_forms() {
+        if !ctx.forms {
             return Ok(None);
         }
         let default = self.forms.iter().find(|f| f.default).map(|f| f.id);
@@ -721,7 +722,7 @@ impl ZdState {
             );
             ticket.assignee_id = a;
         }
-        if ctx.plan.has_ticket_forms() && t.get("ticket_form_id").is_some_and(|v| !v.is_null()) {
+        if ctx.forms && t.get("ticket_form_id").is_some_and(|v| !v.is_null()) {
             let form = self.resolve_form(ctx, t, false)?;
             change(
                 "ticket_form_id",

@@ -70,6 +70,19 @@ async fn a_plan_without_forms_answers_403_with_an_object_error() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.body["error"]["title"], "Forbidden");
     assert!(r.body["error"]["message"].is_string());
+    // Without forms, a ticket's form id is ignored.
+    let id = env
+        .create_ticket(
+            serde_json::json!({"ticket_form_id": form_ids::COMPLAINT, "comment": {"body": "x"}}),
+        )
+        .await;
+    assert_eq!(
+        env.sandbox.control().ticket(id).unwrap().ticket_form_id,
+        None
+    );
+    // The override gives forms back on the same plan.
+    env.sandbox.control().set_ticket_forms(Some(true));
+    assert_eq!(env.get("/api/v2/ticket_forms").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
