@@ -171,18 +171,82 @@ pub async fn oauth_tokens(State(sh): State<Arc<Shared>>, body: axum::body::Bytes
             }
         },
     };
-    let scope = req["scope"].as_str().unwrap_or("read write").to_string();
+    // A scope that is not a space-separated string (e.g. `["read","write"]`) or names unknown
+    // scopes still yields a token; every call with it is then forbidden (facts §2 trap).
+    let (scope, scopes) = match &req["scope"] {
+        Value::Null => (
+            "read write".to_string(),
+            vec!["read".to_string(), "write".to_string()],
+        ),
+        Value::String(s) => (
+            s.clone(),
+            s.split_whitespace()
+                .filter(|x| valid_scope(x))
+                .map(str::to_string)
+                .collect(),
+        ),
+        other => (other.to_string(), vec![]),
+    };
     let refresh = sh.settings().switches.oauth_returns_refresh_token;
     let now = sh.clock.now();
-    let token = sh
-        .zd
-        .lock()
-        .unwrap()
-        .new_oauth_token(user_id, Some(now + chrono::Duration::seconds(expires_in)));
+    let token = sh.zd.lock().unwrap().new_oauth_token(
+        user_id,
+        Some(now + chrono::Duration::seconds(expires_in)),
+        scopes,
+    );
     let mut out = json!({"access_token": token, "token_type": "bearer", "scope": scope, "expires_in": expires_in});
     if refresh {
         out["refresh_token"] = json!(format!("{token}-refresh"));
         out["refresh_token_expires_in"] = json!(2_592_000);
     }
     (StatusCode::CREATED, axum::Json(out)).into_response()
+}
+
+const SCOPE_RESOURCES: [&str; 10] = [
+    "tickets",
+    "users",
+    "organizations",
+    "hc",
+    "apps",
+    "triggers",
+    "automations",
+    "targets",
+    "webhooks",
+    "macros",
+];
+
+fn valid_scope(s: &str) -> bool {
+    match s.split_once(':') {
+        None => matches!(s, "read" | "write"),
+        Some((resource, access)) => {
+            SCOPE_RESOURCES.contains(&resource) && matches!(access, "read" | "write")
+        }
+    }
+}
+
+/// For a bearer token, the scope this request lacks, if any: reads need `read` or
+/// `<resource>:read`, writes `write` or `<resource>:write`.
+pub fn missing_scope(
+    sh: &Shared,
+    headers: &HeaderMap,
+    method: &str,
+    route: &str,
+) -> Option<String> {
+    let value = headers.get("authorization")?.to_str().ok()?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?
+        .trim();
+    let zd = sh.zd.lock().unwrap();
+    let scopes = &zd.oauth_tokens.get(token)?.scopes;
+    let access = if method == "GET" { "read" } else { "write" };
+    let resource = match route.split('/').nth(3).unwrap_or("") {
+        "users" | "search" => "users",
+        "triggers" => "triggers",
+        _ => "tickets",
+    };
+    let ok = scopes
+        .iter()
+        .any(|s| s == access || *s == format!("{resource}:{access}"));
+    (!ok).then(|| access.to_string())
 }

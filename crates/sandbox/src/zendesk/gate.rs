@@ -66,6 +66,16 @@ pub async fn gate(State(sh): State<Arc<Shared>>, mut req: Request, next: Next) -
         None => {}
     }
 
+    if route != "/oauth/tokens"
+        && let Some(scope) = auth::missing_scope(&sh, req.headers(), method.as_str(), &route)
+    {
+        sh.record(Api::Zendesk, &endpoint, 403);
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            json!({"error": "Forbidden", "description": format!("You are missing the following required scopes: {scope}")}),
+        )
+        .into_response();
+    }
     let settings = sh.settings();
     let ticket_id = req.uri().path().rsplit('/').next().map(str::to_string);
     let limits = limits_for(

@@ -23,6 +23,8 @@ pub const IDEMPOTENCY_TTL_SECS: i64 = 2 * 3600;
 pub struct OAuthToken {
     pub user_id: Id,
     pub expires_at: Option<DateTime<Utc>>,
+    /// The scopes as understood (an invalid `scope` value leaves none: facts §2 trap).
+    pub scopes: Vec<String>,
 }
 
 pub struct IdempotentReply {
@@ -110,7 +112,12 @@ impl ZdState {
         id
     }
 
-    pub fn new_oauth_token(&mut self, user_id: Id, expires_at: Option<DateTime<Utc>>) -> String {
+    pub fn new_oauth_token(
+        &mut self,
+        user_id: Id,
+        expires_at: Option<DateTime<Utc>>,
+        scopes: Vec<String>,
+    ) -> String {
         self.token_counter += 1;
         let token = format!("sandbox-oauth-{:08}-{}", self.token_counter, user_id);
         self.oauth_tokens.insert(
@@ -118,6 +125,7 @@ impl ZdState {
             OAuthToken {
                 user_id,
                 expires_at,
+                scopes,
             },
         );
         token

@@ -214,6 +214,59 @@ async fn roles_limit_what_agents_and_light_agents_may_do() {
     assert!(!t.comments[1].public);
 }
 
+#[tokio::test]
+async fn oauth_scopes_limit_tokens_and_an_invalid_scope_still_yields_a_useless_token() {
+    let env = start().await;
+    let token = |scope: serde_json::Value| {
+        let env = &env;
+        async move {
+            let r = env
+                .zd(Method::POST, "/oauth/tokens", None, Some(json!({"grant_type": "client_credentials", "client_id": ZENDESK_OAUTH_CLIENT_ID,
+                    "client_secret": ZENDESK_OAUTH_CLIENT_SECRET, "scope": scope})))
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED);
+            format!("Bearer {}", r.body["access_token"].as_str().unwrap())
+        }
+    };
+    let read_only = token(json!("read")).await;
+    assert_eq!(
+        env.zd(Method::GET, "/api/v2/tickets", Some(&read_only), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = env
+        .zd(
+            Method::POST,
+            "/api/v2/tickets",
+            Some(&read_only),
+            Some(json!({"ticket": {"comment": {"body": "x"}}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.body["description"],
+        "You are missing the following required scopes: write"
+    );
+    let tickets_write = token(json!("tickets:read tickets:write")).await;
+    let r = env
+        .zd(
+            Method::POST,
+            "/api/v2/tickets",
+            Some(&tickets_write),
+            Some(json!({"ticket": {"comment": {"body": "x"}}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let invalid = token(json!(["read", "write"])).await;
+    assert_eq!(
+        env.zd(Method::GET, "/api/v2/tickets", Some(&invalid), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
 fn base64_of(s: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(s)
