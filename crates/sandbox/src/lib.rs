@@ -178,3 +178,10 @@ pub(crate) fn info_json(sh: &Shared) -> Value {
         "conversations": sh.ia.read().unwrap().conversations.len(),
     })
 }
+
+// The app keeps a sandbox in shared state and hands control handles to tasks.
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Sandbox>();
+    send_sync::<Control>();
+};
