@@ -174,6 +174,43 @@ impl Api {
         sites::get(&conn, id)?.ok_or_else(|| not_found(site))
     }
 
+    /// Checks a draft as the admin types, without saving: the same rules as create / update,
+    /// plus the duplicate check. `id` is the site being edited.
+    pub fn check_draft(&self, id: Option<SiteId>, draft: &SiteDraft) -> Result<Vec<FieldError>, ApiError> {
+        let now = self.clock.now();
+        let current = id.map(|id| self.site(&SiteRef::Id(id))).transpose()?;
+        let stored: Vec<SecretKind> = current
+            .as_ref()
+            .map(|s| s.secrets.iter().map(|x| x.kind).collect())
+            .unwrap_or_default();
+        let existing = current.as_ref().map(|c| Existing {
+            settings: &c.settings,
+            stored_secrets: &stored,
+        });
+        let mut errors = match draft.validate(existing, now) {
+            Ok(valid) => {
+                let taken = sites::list(&self.store.conn())?.into_iter().any(|s| {
+                    Some(s.id) != id
+                        && s.settings.platform == valid.settings.platform
+                        && s.settings.iadvize_site_id == valid.settings.iadvize_site_id
+                });
+                if taken {
+                    let e: ApiError = SitesError::Duplicate {
+                        platform: valid.settings.platform.to_string(),
+                        iadvize_site_id: valid.settings.iadvize_site_id,
+                    }
+                    .into();
+                    e.fields
+                } else {
+                    Vec::new()
+                }
+            }
+            Err(errors) => errors,
+        };
+        errors.dedup();
+        Ok(errors)
+    }
+
     /// Creates a site atomically: the row and its secrets land together or not at all. The row
     /// is written inside a transaction that commits only once every secret is in the keychain;
     /// on any failure the secrets already written are deleted again.

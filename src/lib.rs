@@ -5,11 +5,13 @@
 pub mod api;
 pub mod clock;
 pub mod error;
+pub mod iadvize;
 pub mod logging;
 pub mod paths;
 pub mod secret;
 pub mod site;
 pub mod store;
+pub mod zendesk;
 
 pub use api::Api;
 pub use error::{ApiError, FieldError};

@@ -195,3 +195,19 @@ fn two_data_folders_do_not_share_keychain_entries() {
     assert_eq!(api_a.secret(site_a.id, SecretKind::IadvizeRestApiKey).unwrap().expose(), "rest-key-folder-a");
     assert_eq!(api_b.secret(site_b.id, SecretKind::IadvizeRestApiKey).unwrap().expose(), "rest-key-folder-b");
 }
+
+#[test]
+fn checking_a_draft_reports_problems_and_duplicates_without_saving() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = open(dir.path());
+    let first = api.create_site(&draft("Checked", 555, "check")).unwrap();
+    assert!(api.check_draft(Some(first.id), &draft("Checked", 555, "x")).unwrap().is_empty());
+    let dup = api.check_draft(None, &draft("Other", 555, "x")).unwrap();
+    assert_eq!(dup.len(), 1);
+    assert_eq!((dup[0].field.as_str(), dup[0].code.as_str()), ("iadvize_site_id", "duplicate"));
+    let mut bad = draft("", 556, "x");
+    bad.zendesk_email = "nope".into();
+    let fields: Vec<_> = api.check_draft(None, &bad).unwrap().into_iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["name", "zendesk_email"]);
+    assert_eq!(api.list_sites().unwrap().len(), 1, "checking saves nothing");
+}
