@@ -3,6 +3,7 @@
 # D-Bus session bus, and GNOME Keyring's Secret Service unlocked with a throwaway password. Its
 # keyrings live in a temp folder that is deleted afterwards, so tests never touch the user's
 # real keychain. DISPLAY is unset: with a display, a locked keyring opens an invisible prompt.
+# KEEP_DISPLAY=1 keeps it, for the desktop app under Xvfb (the keyring is unlocked, so no prompt).
 #
 #   scripts/with-keychain.sh cargo test --workspace
 set -euo pipefail
@@ -18,7 +19,7 @@ trap 'rm -rf "$home"' EXIT
 mkdir -p "$home/data" "$home/runtime"
 chmod 700 "$home/runtime"
 export XDG_DATA_HOME="$home/data" XDG_RUNTIME_DIR="$home/runtime"
-unset DISPLAY WAYLAND_DISPLAY
+[ "${KEEP_DISPLAY:-}" = 1 ] || unset DISPLAY WAYLAND_DISPLAY
 keyctl session - dbus-run-session -- bash -c '
   echo -n "throwaway" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   for _ in $(seq 1 100); do

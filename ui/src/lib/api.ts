@@ -1,0 +1,42 @@
+// The UI's only way to the core: typed Tauri commands. The UI never talks HTTP itself.
+import { invoke } from "@tauri-apps/api/core";
+import type { ApiError } from "../bindings/ApiError";
+import type { AppInfo } from "../bindings/AppInfo";
+import type { FieldError } from "../bindings/FieldError";
+import type { KeychainStatus } from "../bindings/KeychainStatus";
+import type { SecretsDraft } from "../bindings/SecretsDraft";
+import type { SettingChange } from "../bindings/SettingChange";
+import type { Site } from "../bindings/Site";
+import type { SiteDraft } from "../bindings/SiteDraft";
+
+/** Normalises whatever a command rejected with into an ApiError. */
+export function asApiError(e: unknown): ApiError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) {
+    const err = e as ApiError;
+    return { code: err.code, message: err.message, fields: err.fields ?? [] };
+  }
+  return { code: "internal", message: String(e), fields: [] };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw asApiError(e);
+  }
+}
+
+export const api = {
+  appInfo: () => call<AppInfo>("app_info"),
+  keychainStatus: () => call<KeychainStatus>("keychain_status"),
+  retryKeychain: () => call<KeychainStatus>("retry_keychain"),
+  listSites: () => call<Site[]>("list_sites"),
+  createSite: (draft: SiteDraft) => call<Site>("create_site", { draft }),
+  updateSite: (id: number, draft: SiteDraft) => call<Site>("update_site", { id, draft }),
+  removeSite: (id: number) => call<void>("remove_site", { id }),
+  changeSettings: (id: number, changes: SettingChange[]) =>
+    call<Site>("change_settings", { id, changes }),
+  setSecrets: (id: number, secrets: SecretsDraft) => call<Site>("set_secrets", { id, secrets }),
+  checkSiteDraft: (id: number | null, draft: SiteDraft) =>
+    call<FieldError[]>("check_site_draft", { id, draft }),
+};
