@@ -147,6 +147,10 @@ pub struct SandboxConfig {
     pub switches: Switches,
     /// Live mode at start: new closed conversations per minute of real time (None = off).
     pub live_conversations_per_minute: Option<f64>,
+    /// Serve this GraphQL SDL instead of `contracts/iadvize-assumed.graphql` (None), e.g. the
+    /// contract without one ASSUMED field, to test the app's compatibility check. Fields it
+    /// lacks are simply not served; it must only use the contract's type and field names.
+    pub iadvize_schema_sdl: Option<String>,
 }
 
 impl Default for SandboxConfig {
@@ -165,6 +169,7 @@ impl Default for SandboxConfig {
             job_duration: Duration::from_secs(2),
             switches: Switches::default(),
             live_conversations_per_minute: None,
+            iadvize_schema_sdl: None,
         }
     }
 }
@@ -212,6 +217,11 @@ impl SandboxConfig {
     }
     pub fn live(mut self, per_minute: Option<f64>) -> Self {
         self.live_conversations_per_minute = per_minute;
+        self
+    }
+    /// Serves this SDL instead of the contract (see [`SandboxConfig::iadvize_schema_sdl`]).
+    pub fn iadvize_schema_sdl(mut self, sdl: impl Into<String>) -> Self {
+        self.iadvize_schema_sdl = Some(sdl.into());
         self
     }
 }

@@ -79,7 +79,11 @@ impl Sandbox {
         let _ = shared.zendesk_base.set(format!("http://{zendesk_addr}"));
         let _ = shared.iadvize_base.set(format!("http://{iadvize_addr}"));
         let zd_router = zendesk::router(shared.clone());
-        let ia_router = iadvize::router(shared.clone()).map_err(StartError::Schema)?;
+        let sdl = config
+            .iadvize_schema_sdl
+            .as_deref()
+            .unwrap_or(iadvize::graphql::CONTRACT_SDL);
+        let ia_router = iadvize::router(shared.clone(), sdl).map_err(StartError::Schema)?;
         let tasks = vec![
             tokio::spawn(server::serve(zd_listener, zd_router)),
             tokio::spawn(server::serve(ia_listener, ia_router)),

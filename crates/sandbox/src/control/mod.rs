@@ -299,6 +299,27 @@ impl Control {
     pub fn conversation_count(&self) -> usize {
         self.sh.ia.read().unwrap().conversations.len()
     }
+    /// The conversations `closedConversations` serves for these filters, in its order
+    /// (closedAt, then id): closed in `[from, to)`, on `platform`, on `site_id` when given.
+    /// Tests compare a client's paging with it.
+    pub fn closed_conversation_ids(
+        &self,
+        platform: crate::seed::Platform,
+        site_id: Option<i64>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<uuid::Uuid> {
+        self.sh
+            .ia
+            .read()
+            .unwrap()
+            .conversations
+            .iter()
+            .filter(|c| c.platform == platform && c.closed_at >= from && c.closed_at < to)
+            .filter(|c| site_id.is_none_or(|s| c.site_id == s))
+            .map(|c| c.id)
+            .collect()
+    }
     /// Closes one new conversation now (what live mode does on its own); returns its UUID.
     pub fn close_new_conversation(&self) -> uuid::Uuid {
         let now = self.sh.clock.now();

@@ -34,8 +34,9 @@ impl axum::extract::FromRef<IaApp> for Arc<Shared> {
     }
 }
 
-pub(crate) fn router(sh: Arc<Shared>) -> Result<Router, String> {
-    let schema = graphql::build_schema(graphql::CONTRACT_SDL, sh.clone())?;
+/// `sdl`: the GraphQL schema to serve (the contract, or a variant of it for tests).
+pub(crate) fn router(sh: Arc<Shared>, sdl: &str) -> Result<Router, String> {
+    let schema = graphql::build_schema(sdl, sh.clone())?;
     let rest = Router::new()
         .route("/operator", get(rest::operators))
         .route("/operator/{id}", get(rest::operator))

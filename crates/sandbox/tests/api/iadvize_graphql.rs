@@ -369,3 +369,68 @@ async fn tokens_expire_after_24_hours_and_the_password_grant_renews_them() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn closed_conversation_ids_match_what_graphql_serves() {
+    let env = start().await;
+    let (from, to) = window();
+    let served: Vec<String> = all_pages(&env, "/graphql?platform=sd", 100)
+        .await
+        .iter()
+        .filter(|c| c["project"]["id"] == 5201)
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    let parse = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let ids: Vec<String> = env
+        .sandbox
+        .control()
+        .closed_conversation_ids(
+            iadvize_zendesk_sandbox::Platform::Sd,
+            Some(5201),
+            parse(&from),
+            parse(&to),
+        )
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(!ids.is_empty());
+    assert_eq!(ids, served);
+}
+
+#[tokio::test]
+async fn a_schema_variant_can_leave_out_a_contract_field() {
+    let sdl: String = iadvize_zendesk_sandbox::IADVIZE_CONTRACT_SDL
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("engagementCampaign:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let env = start_with(
+        iadvize_zendesk_sandbox::SandboxConfig::default()
+            .conversations(10)
+            .iadvize_schema_sdl(sdl),
+    )
+    .await;
+    let (from, to) = window();
+    let q = "query($from: DateTime!, $to: DateTime!) { closedConversations(filters: {interval: {from: $from, to: $to}}, first: 1) { edges { node { id engagementCampaign { name } } } } }";
+    let r = env.graphql(q, json!({"from": from, "to": to})).await;
+    let message = r.body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("engagementCampaign"), "{:?}", r.body);
+    let q = "query($from: DateTime!, $to: DateTime!) { closedConversations(filters: {interval: {from: $from, to: $to}}, first: 1) { edges { node { id } } } }";
+    let r = env.graphql(q, json!({"from": from, "to": to})).await;
+    assert!(r.body.get("errors").is_none(), "{:?}", r.body);
+    let fields = env
+        .graphql("{ __type(name: \"Conversation\") { fields { name } } }", json!({}))
+        .await;
+    let names: Vec<&str> = fields.body["data"]["__type"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"closingFormValues"));
+    assert!(!names.contains(&"engagementCampaign"));
+}
