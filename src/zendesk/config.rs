@@ -1,0 +1,300 @@
+//! How a [`ZendeskClient`](super::ZendeskClient) is made: base URL, credential, plan rate,
+//! timeouts, retry bounds, job polling, and the timer.
+
+use super::error::{AuthKind, ZendeskError};
+use super::retry::RetryPolicy;
+use super::time::{Timer, TokioTimer};
+use crate::secret::Secret;
+use crate::site::{SiteSettings, ZendeskAuthKind};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the client signs in. Secrets stay in [`Secret`] and never print.
+#[derive(Clone)]
+pub enum ZendeskCredential {
+    /// Basic auth `{email}/token:{token}`. Zendesk switches API tokens off on 2027-04-30.
+    ApiToken { email: String, token: Secret },
+    /// OAuth `client_credentials` grant: the client fetches and renews a bearer token.
+    OauthClient {
+        client_id: String,
+        client_secret: Secret,
+    },
+}
+
+impl ZendeskCredential {
+    pub fn api_token(email: impl Into<String>, token: Secret) -> Self {
+        ZendeskCredential::ApiToken {
+            email: email.into(),
+            token,
+        }
+    }
+
+    pub fn oauth_client(client_id: impl Into<String>, client_secret: Secret) -> Self {
+        ZendeskCredential::OauthClient {
+            client_id: client_id.into(),
+            client_secret,
+        }
+    }
+
+    /// The site's credential from its settings and the secret read from the keychain (the API
+    /// token or the OAuth client secret, whichever `zendesk_auth` says).
+    pub fn for_site(settings: &SiteSettings, secret: Secret) -> Result<Self, ZendeskError> {
+        let secret = secret.trimmed();
+        match settings.zendesk_auth {
+            ZendeskAuthKind::ApiToken => {
+                if secret.is_blank() {
+                    return Err(ZendeskError::Config(
+                        "The site has no Zendesk API token: enter it in the site's settings."
+                            .into(),
+                    ));
+                }
+                Ok(ZendeskCredential::api_token(
+                    settings.zendesk_email.trim(),
+                    secret,
+                ))
+            }
+            ZendeskAuthKind::OauthClient => {
+                let client_id = settings
+                    .zendesk_oauth_client_id
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .ok_or_else(|| {
+                        ZendeskError::Config(
+                            "The site signs in to Zendesk with an OAuth client but has no client identifier: enter it in the site's settings.".into(),
+                        )
+                    })?;
+                if secret.is_blank() {
+                    return Err(ZendeskError::Config(
+                        "The site has no Zendesk OAuth client secret: enter it in the site's settings.".into(),
+                    ));
+                }
+                Ok(ZendeskCredential::oauth_client(client_id, secret))
+            }
+        }
+    }
+
+    pub fn kind(&self) -> AuthKind {
+        match self {
+            ZendeskCredential::ApiToken { .. } => AuthKind::ApiToken,
+            ZendeskCredential::OauthClient { .. } => AuthKind::OauthClient,
+        }
+    }
+}
+
+impl fmt::Debug for ZendeskCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ZendeskCredential::ApiToken { email, .. } => f
+                .debug_struct("ApiToken")
+                .field("email", email)
+                .field("token", &"<redacted>")
+                .finish(),
+            ZendeskCredential::OauthClient { client_id, .. } => f
+                .debug_struct("OauthClient")
+                .field("client_id", client_id)
+                .field("client_secret", &"<redacted>")
+                .finish(),
+        }
+    }
+}
+
+/// Zendesk plans by their account-wide request limit (facts §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Plan {
+    /// Suite/Support Team: 200 requests per minute.
+    Team,
+    /// Suite Growth: 400.
+    Growth,
+    /// Suite/Support Professional: 400.
+    Professional,
+    /// Enterprise: 700.
+    Enterprise,
+    /// High Volume add-on or Enterprise Plus: 2,500.
+    HighVolume,
+}
+
+impl Plan {
+    pub fn requests_per_minute(self) -> u32 {
+        match self {
+            Plan::Team => 200,
+            Plan::Growth | Plan::Professional => 400,
+            Plan::Enterprise => 700,
+            Plan::HighVolume => 2500,
+        }
+    }
+}
+
+/// Everything a client needs. Build it with [`ZendeskConfig::new`] or
+/// [`ZendeskConfig::for_site`], then adjust fields.
+#[derive(Clone)]
+pub struct ZendeskConfig {
+    /// `https://SUB.zendesk.com`, or an override (a proxy, the sandbox). No trailing slash.
+    pub base_url: String,
+    pub credential: ZendeskCredential,
+    /// The plan's limit, used until Zendesk's `X-Rate-Limit` header states the account's own.
+    /// Default: the lowest current plan (Team, 200), so an unknown account starts gently.
+    pub requests_per_minute: u32,
+    /// The length of a rate-limit "minute" (the sandbox compresses it for benchmarks).
+    pub rate_window: Duration,
+    /// Whole request, answer included.
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub retry: RetryPolicy,
+    /// Between two job-status polls in [`wait_for_job`](super::ZendeskClient::wait_for_job).
+    pub job_poll_interval: Duration,
+    /// After this, `wait_for_job` gives up with `zendesk.job_pending`.
+    pub job_wait_timeout: Duration,
+    /// OAuth tokens are renewed this long before they expire (at most half their lifetime).
+    pub oauth_renew_margin: Duration,
+    /// `expires_in` asked for OAuth tokens; None: the OAuth client's default.
+    pub oauth_token_lifetime: Option<Duration>,
+    pub user_agent: String,
+    pub timer: Arc<dyn Timer>,
+}
+
+impl ZendeskConfig {
+    pub fn new(
+        base_url: impl Into<String>,
+        credential: ZendeskCredential,
+    ) -> Result<Self, ZendeskError> {
+        Ok(ZendeskConfig {
+            base_url: normalize_base(&base_url.into())?,
+            credential,
+            requests_per_minute: Plan::Team.requests_per_minute(),
+            rate_window: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            job_poll_interval: Duration::from_secs(2),
+            job_wait_timeout: Duration::from_secs(300),
+            oauth_renew_margin: Duration::from_secs(120),
+            oauth_token_lifetime: None,
+            user_agent: format!("iadvize-zendesk/{}", env!("CARGO_PKG_VERSION")),
+            timer: Arc::new(TokioTimer),
+        })
+    }
+
+    /// The site's Zendesk: the override URL when set, else its domain.
+    pub fn for_site(
+        settings: &SiteSettings,
+        credential: ZendeskCredential,
+    ) -> Result<Self, ZendeskError> {
+        let base = settings
+            .zendesk_api_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .unwrap_or(&settings.zendesk_domain);
+        ZendeskConfig::new(base, credential)
+    }
+
+    pub fn plan(mut self, plan: Plan) -> Self {
+        self.requests_per_minute = plan.requests_per_minute();
+        self
+    }
+
+    pub fn requests_per_minute(mut self, n: u32) -> Self {
+        self.requests_per_minute = n.max(1);
+        self
+    }
+
+    pub fn timer(mut self, timer: Arc<dyn Timer>) -> Self {
+        self.timer = timer;
+        self
+    }
+
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn request_timeout(mut self, d: Duration) -> Self {
+        self.request_timeout = d;
+        self
+    }
+}
+
+/// `https://sub.zendesk.com/` -> `https://sub.zendesk.com`; only http(s) URLs without
+/// credentials, query or fragment.
+fn normalize_base(raw: &str) -> Result<String, ZendeskError> {
+    let bad = |why: &str| {
+        ZendeskError::Config(format!(
+            "The Zendesk address \"{raw}\" cannot be used ({why}): use https://yourcompany.zendesk.com."
+        ))
+    };
+    let url = url::Url::parse(raw.trim()).map_err(|_| bad("not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("not http or https"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("it contains credentials"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("it has a query or fragment"));
+    }
+    if url.host_str().is_none() {
+        return Err(bad("no host"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+impl fmt::Debug for ZendeskConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ZendeskConfig")
+            .field("base_url", &self.base_url)
+            .field("credential", &self.credential)
+            .field("requests_per_minute", &self.requests_per_minute)
+            .field("rate_window", &self.rate_window)
+            .field("request_timeout", &self.request_timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(
+            normalize_base("https://acme.zendesk.com/").unwrap(),
+            "https://acme.zendesk.com"
+        );
+        assert_eq!(
+            normalize_base("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            normalize_base("https://proxy.example/zendesk/").unwrap(),
+            "https://proxy.example/zendesk"
+        );
+        assert!(normalize_base("ftp://x").is_err());
+        assert!(normalize_base("https://u:p@acme.zendesk.com").is_err());
+        assert!(normalize_base("acme").is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let c = ZendeskCredential::api_token("a@b.example", Secret::new("tok-123-secret"));
+        let o = ZendeskCredential::oauth_client("cid", Secret::new("oauth-secret-456"));
+        let cfg = ZendeskConfig::new("https://acme.zendesk.com", o.clone()).unwrap();
+        for s in [format!("{c:?}"), format!("{o:?}"), format!("{cfg:?}")] {
+            assert!(!s.contains("tok-123-secret") && !s.contains("oauth-secret-456"), "{s}");
+        }
+        assert!(format!("{c:?}").contains("a@b.example"));
+    }
+
+    #[test]
+    fn plans() {
+        assert_eq!(Plan::Team.requests_per_minute(), 200);
+        assert_eq!(Plan::Growth.requests_per_minute(), 400);
+        assert_eq!(Plan::Professional.requests_per_minute(), 400);
+        assert_eq!(Plan::Enterprise.requests_per_minute(), 700);
+        assert_eq!(Plan::HighVolume.requests_per_minute(), 2500);
+    }
+}
