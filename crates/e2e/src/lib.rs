@@ -1,0 +1,177 @@
+//! Drives the built desktop app through WebDriver. The tests are `#[ignore]`d in a plain
+//! `cargo test`: they need the app built, tauri-driver, Xvfb and a keychain session, which
+//! `scripts/test.sh` provides (`scripts/e2e.sh` runs them with `--ignored`).
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// The app binary under test: `$E2E_APP`, or the workspace's debug build.
+pub fn app_binary() -> PathBuf {
+    std::env::var_os("E2E_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/debug/iadvize-zendesk-desktop"))
+}
+
+/// Where screenshots go (a CI artefact).
+pub fn artifacts_dir() -> PathBuf {
+    let dir = workspace_root().join("artifacts/e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A running tauri-driver. Stopped with SIGTERM on drop: only then does it stop its
+/// WebKitWebDriver child, which would otherwise keep the ports and output pipes.
+pub struct Driver {
+    child: Child,
+    pub port: u16,
+}
+
+impl Driver {
+    /// Starts tauri-driver; the app it launches inherits `envs` (e.g. the data folder).
+    pub fn start(envs: &[(&str, &Path)]) -> Driver {
+        let port = 4444;
+        let mut cmd = Command::new(tauri_driver());
+        cmd.args(["--port", &port.to_string(), "--native-port", "4445"])
+            .env("NO_AT_BRIDGE", "1")
+            .env("GTK_A11Y", "none")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("start tauri-driver (cargo install tauri-driver --version 2.1.0 --locked)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver { child, port }
+    }
+
+    /// Opens a session: launches the app and connects to its window.
+    pub async fn launch(&self) -> Client {
+        let app = app_binary();
+        assert!(app.exists(), "build the app first: {} is missing", app.display());
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app.display().to_string() }),
+        );
+        ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("WebDriver session with the app")
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return path.into();
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
+    let installed = home.join("bin/tauri-driver");
+    if installed.exists() { installed } else { "tauri-driver".into() }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SAFETY: plain kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub const WAIT: Duration = Duration::from_secs(15);
+
+pub async fn wait_for(client: &Client, css: &str) -> Element {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+}
+
+/// Waits until `css` matches an element whose text contains `text`.
+pub async fn wait_for_text(client: &Client, css: &str, text: &str) -> Element {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        for el in client.find_all(Locator::Css(css)).await.unwrap_or_default() {
+            if el.text().await.unwrap_or_default().contains(text) {
+                return el;
+            }
+        }
+        assert!(Instant::now() < deadline, "no {css} containing {text:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Replaces an input's value as a person would (select all, type), then leaves the field.
+pub async fn fill(client: &Client, css: &str, value: &str) {
+    let input = wait_for(client, css).await;
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+    blur(client).await;
+}
+
+pub async fn blur(client: &Client) {
+    client
+        .execute("document.activeElement && document.activeElement.blur()", vec![])
+        .await
+        .unwrap();
+}
+
+pub async fn click(client: &Client, css: &str) {
+    wait_for(client, css).await.click().await.unwrap();
+}
+
+/// Saves a screenshot after two animation frames (earlier, WebKit may hand a stale frame).
+pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let png = client.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    let path = artifacts_dir().join(format!("{name}.png"));
+    std::fs::write(&path, png).unwrap();
+    path
+}
+
+/// Everything a person or a script could read from the page: markup plus every input's value.
+pub async fn page_text(client: &Client) -> String {
+    let source = client.source().await.unwrap();
+    let values = client
+        .execute(
+            "return Array.from(document.querySelectorAll('input, textarea, select')).map(e => e.value).join('\\n')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    format!("{source}\n{}", values.as_str().unwrap_or_default())
+}
