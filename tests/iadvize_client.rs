@@ -56,7 +56,10 @@ fn client(sb: &Sandbox, platform: Platform) -> IadvizeClient {
 /// The whole seeded history (7 days up to now) and a little more.
 fn window(sb: &Sandbox) -> (DateTime<Utc>, DateTime<Utc>) {
     let now = sb.control().now();
-    (now - ChronoDuration::days(8), now + ChronoDuration::minutes(1))
+    (
+        now - ChronoDuration::days(8),
+        now + ChronoDuration::minutes(1),
+    )
 }
 
 fn site_filter(sb: &Sandbox, site: i64) -> ClosedConversationsFilter {
@@ -68,7 +71,11 @@ async fn all_of(sb: &Sandbox, platform: Platform, sites: &[i64]) -> Vec<Conversa
     let c = client(sb, platform);
     let mut out = Vec::new();
     for site in sites {
-        out.extend(c.closed_conversations(&site_filter(sb, *site)).await.unwrap());
+        out.extend(
+            c.closed_conversations(&site_filter(sb, *site))
+                .await
+                .unwrap(),
+        );
     }
     out
 }
@@ -127,13 +134,24 @@ async fn pages_through_every_closed_conversation_of_a_site_in_order() {
         filter.from,
         filter.to,
     );
-    assert!(expected.len() > 30, "a meaningful sample: {}", expected.len());
+    assert!(
+        expected.len() > 30,
+        "a meaningful sample: {}",
+        expected.len()
+    );
     assert!(pages > 5);
     let ids: Vec<_> = paged.iter().map(|c| c.id).collect();
     assert_eq!(ids, expected, "same conversations, same order");
-    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "no duplicates");
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len(),
+        ids.len(),
+        "no duplicates"
+    );
     let keys: Vec<_> = paged.iter().map(|c| (c.closed_at.unwrap(), c.id)).collect();
-    assert!(keys.windows(2).all(|w| w[0] < w[1]), "closedAt ascending, then id");
+    assert!(
+        keys.windows(2).all(|w| w[0] < w[1]),
+        "closedAt ascending, then id"
+    );
     for conv in &paged {
         assert_eq!(conv.site_id(), Some(3101));
         assert_eq!(conv.platform, Platform::Ha);
@@ -174,14 +192,21 @@ async fn the_sd_platform_has_its_own_sites_and_endpoint() {
     );
     assert!(!expected.is_empty());
     assert_eq!(convs.iter().map(|c| c.id).collect::<Vec<_>>(), expected);
-    assert!(convs.iter().all(|c| c.platform == Platform::Sd && c.site_id() == Some(5201)));
+    assert!(
+        convs
+            .iter()
+            .all(|c| c.platform == Platform::Sd && c.site_id() == Some(5201))
+    );
     // The same site asked on ha: nothing (ids are per platform).
     let ha = client(&sb, Platform::Ha);
     assert!(ha.closed_conversations(&filter).await.unwrap().is_empty());
     // A conversation exists only on its platform.
     let one = sd.conversation(convs[0].id).await.unwrap();
     assert_eq!(one.id, convs[0].id);
-    assert_eq!(ha.conversation(convs[0].id).await.unwrap_err().code(), "iadvize.not_found");
+    assert_eq!(
+        ha.conversation(convs[0].id).await.unwrap_err().code(),
+        "iadvize.not_found"
+    );
     // Every site of the platform when no site is given.
     let (from, to) = window(&sb);
     let every = sd
@@ -203,7 +228,10 @@ async fn the_sd_platform_has_its_own_sites_and_endpoint() {
     )
     .unwrap();
     assert_eq!(from_site.project(5201).await.unwrap().name, "Nordic Gear");
-    assert_eq!(from_site.project(3101).await.unwrap_err().code(), "iadvize.not_found");
+    assert_eq!(
+        from_site.project(3101).await.unwrap_err().code(),
+        "iadvize.not_found"
+    );
 }
 
 #[tokio::test]
@@ -212,8 +240,16 @@ async fn the_longest_transcript_arrives_complete_over_several_pages() {
     let c = client(&sb, Platform::Ha);
     let convs = all_of(&sb, Platform::Ha, &[3101, 3102, 3103]).await;
     let long = convs.iter().max_by_key(|c| c.messages.len()).unwrap();
-    let pushed = long.messages.iter().filter(|m| m.pushed_to().is_some()).count();
-    assert_eq!(long.messages.len(), 140 + pushed, "every message, beyond the first 100");
+    let pushed = long
+        .messages
+        .iter()
+        .filter(|m| m.pushed_to().is_some())
+        .count();
+    assert_eq!(
+        long.messages.len(),
+        140 + pushed,
+        "every message, beyond the first 100"
+    );
     let text_bytes: usize = long
         .messages
         .iter()
@@ -223,7 +259,11 @@ async fn the_longest_transcript_arrives_complete_over_several_pages() {
     assert!(text_bytes > 70_000, "{text_bytes} bytes");
     let ids: HashSet<_> = long.messages.iter().map(|m| m.id).collect();
     assert_eq!(ids.len(), long.messages.len());
-    assert!(long.messages.windows(2).all(|w| w[0].created_at <= w[1].created_at));
+    assert!(
+        long.messages
+            .windows(2)
+            .all(|w| w[0].created_at <= w[1].created_at)
+    );
     // Each contact's lines are numbered [000], [001], ... : none missing, none out of order.
     let mut k = 0;
     for m in &long.messages {
@@ -232,7 +272,11 @@ async fn the_longest_transcript_arrives_complete_over_several_pages() {
             continue;
         }
         if let Some(text) = &m.text {
-            assert!(text.starts_with(&format!("[{k:03}]")), "{k}: {}", &text[..10]);
+            assert!(
+                text.starts_with(&format!("[{k:03}]")),
+                "{k}: {}",
+                &text[..10]
+            );
         } else {
             assert!(!m.attachments.is_empty(), "attachment-only message");
         }
@@ -267,7 +311,12 @@ async fn agents_visitors_campaigns_tags_and_closing_forms() {
         let pushed = first.pushed_to().expect("contact marker");
         assert!(conv.agents.iter().any(|a| a.id == pushed.id));
         let handling = conv.handling_agent().unwrap();
-        let last_pushed = conv.messages.iter().rev().find_map(|m| m.pushed_to()).unwrap();
+        let last_pushed = conv
+            .messages
+            .iter()
+            .rev()
+            .find_map(|m| m.pushed_to())
+            .unwrap();
         assert_eq!(handling, last_pushed);
         for m in &conv.messages {
             if let Author::Agent { agent } = &m.author {
@@ -302,7 +351,10 @@ async fn agents_visitors_campaigns_tags_and_closing_forms() {
         for t in &conv.tags {
             assert!(!t.name.is_empty());
         }
-        match conv.closing_answer("escalate").and_then(|a| a.value.as_deref()) {
+        match conv
+            .closing_answer("escalate")
+            .and_then(|a| a.value.as_deref())
+        {
             Some("true") => {
                 escalated += 1;
                 assert!(conv.closing_answer("private_note").is_some());
@@ -321,23 +373,39 @@ async fn agents_visitors_campaigns_tags_and_closing_forms() {
         kinds,
         HashSet::from([AgentKind::Professional, AgentKind::Expert, AgentKind::Bot])
     );
-    assert!(with_email > 0 && without_email > 0, "{with_email}/{without_email}");
+    assert!(
+        with_email > 0 && without_email > 0,
+        "{with_email}/{without_email}"
+    );
     assert!(with_campaign > 0 && with_campaign < convs.len());
     assert!(escalated > 0 && not_escalated > 0);
     assert!(saw_tricky, "the tricky transcripts came through unchanged");
     assert!(convs.iter().any(|c| !c.tags.is_empty()));
-    assert!(convs.iter().any(|c| c.tags.iter().any(|t| t.name.contains('😀'))));
+    assert!(
+        convs
+            .iter()
+            .any(|c| c.tags.iter().any(|t| t.name.contains('😀')))
+    );
 
     // conversation(id): `users` is null there, agents come from the pushed messages, and the
     // result equals what closedConversations gave.
     let two_contacts = convs
         .iter()
-        .find(|c| c.messages.iter().filter(|m| m.pushed_to().is_some()).count() == 2)
+        .find(|c| {
+            c.messages
+                .iter()
+                .filter(|m| m.pushed_to().is_some())
+                .count()
+                == 2
+        })
         .expect("a bot-then-agent conversation");
     let single = c.conversation(two_contacts.id).await.unwrap();
     assert_eq!(single.agents.len(), 2);
     assert_eq!(single.agents[0].kind, AgentKind::Bot);
-    assert_eq!(single.handling_agent().unwrap().kind, AgentKind::Professional);
+    assert_eq!(
+        single.handling_agent().unwrap().kind,
+        AgentKind::Professional
+    );
     assert_eq!(&single, two_contacts);
     let missing = c.conversation(uuid::Uuid::new_v4()).await.unwrap_err();
     assert_eq!(missing.code(), "iadvize.not_found");
@@ -353,7 +421,10 @@ async fn agents_visitors_campaigns_tags_and_closing_forms() {
     assert_eq!(op.to_agent().full_name(), expert.full_name());
     let legacy = two_contacts.legacy_id.unwrap();
     let rest_conv = c.rest_conversation(legacy).await.unwrap();
-    assert_eq!(rest_conv.xmpp_id.as_deref(), Some(two_contacts.id.to_string().as_str()));
+    assert_eq!(
+        rest_conv.xmpp_id.as_deref(),
+        Some(two_contacts.id.to_string().as_str())
+    );
     assert_eq!(rest_conv.operator_answered, Some(true));
     assert_eq!(rest_conv.website_id, two_contacts.site_id());
     assert!(!rest_conv.history.is_empty());
@@ -375,14 +446,28 @@ async fn an_expired_token_is_a_typed_error_until_a_new_one_is_pasted() {
     let life = token_life(stored_at, sb.control().now());
     assert_eq!(life.state, TokenLifeState::Expired);
     assert_eq!(life.remaining_seconds, 0);
-    let e = c.closed_conversations_page(&filter, None).await.unwrap_err();
+    let e = c
+        .closed_conversations_page(&filter, None)
+        .await
+        .unwrap_err();
     assert_eq!(e, IadvizeError::TokenInvalid);
     let api: ApiError = e.into();
     assert_eq!(api.code, "iadvize.token_invalid");
-    assert!(api.message.contains("paste a new one in the site's settings"), "{}", api.message);
+    assert!(
+        api.message
+            .contains("paste a new one in the site's settings"),
+        "{}",
+        api.message
+    );
     assert!(matches!(c.check_token().await, TokenHealth::Invalid { .. }));
-    assert_eq!(c.project(3102).await.unwrap_err().code(), "iadvize.token_invalid");
-    assert_eq!(c.compatibility_report().await.unwrap_err().code(), "iadvize.token_invalid");
+    assert_eq!(
+        c.project(3102).await.unwrap_err().code(),
+        "iadvize.token_invalid"
+    );
+    assert_eq!(
+        c.compatibility_report().await.unwrap_err().code(),
+        "iadvize.token_invalid"
+    );
     // REST does not use the token: still fine.
     c.website(3102).await.unwrap();
 
@@ -404,16 +489,28 @@ async fn an_expired_token_is_a_typed_error_until_a_new_one_is_pasted() {
     let fresh = grant["access_token"].as_str().unwrap();
     let renewed = c.with_graphql_token(Secret::new(fresh));
     assert_eq!(renewed.check_token().await, TokenHealth::Valid);
-    assert!(!renewed.closed_conversations(&filter).await.unwrap().is_empty());
+    assert!(
+        !renewed
+            .closed_conversations(&filter)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let life = token_life(sb.control().now(), sb.control().now());
     assert_eq!(life.state, TokenLifeState::Fresh);
     // 22 h later the UI warns; at 24 h it is gone.
     sb.control().advance(Duration::from_secs(22 * 3600));
     let stored = sb.control().now() - ChronoDuration::hours(22);
-    assert_eq!(token_life(stored, sb.control().now()).state, TokenLifeState::ExpiresSoon);
+    assert_eq!(
+        token_life(stored, sb.control().now()).state,
+        TokenLifeState::ExpiresSoon
+    );
     assert_eq!(renewed.check_token().await, TokenHealth::Valid);
     sb.control().advance(Duration::from_secs(2 * 3600 + 1));
-    assert!(matches!(renewed.check_token().await, TokenHealth::Invalid { .. }));
+    assert!(matches!(
+        renewed.check_token().await,
+        TokenHealth::Invalid { .. }
+    ));
 }
 
 #[tokio::test]
@@ -426,22 +523,35 @@ async fn rest_operator_visitor_website_and_a_wrong_key() {
     assert_eq!(op.kind(), AgentKind::Professional);
     assert_eq!(op.to_agent().full_name(), "Julie Moreau");
     assert_eq!(c.operator(1031).await.unwrap().kind(), AgentKind::Expert);
-    assert_eq!(c.operator(2001).await.unwrap_err().code(), "iadvize.not_found");
+    assert_eq!(
+        c.operator(2001).await.unwrap_err().code(),
+        "iadvize.not_found"
+    );
 
     let v = c.visitor(70_000_000).await.unwrap();
     assert_eq!(v.email.as_deref(), Some("visitor000.ha@customer.example"));
     assert!(v.first_name.is_some() && v.last_name.is_some());
-    assert_eq!(c.visitor(70_000_003).await.unwrap().email, None, "every fourth has none");
+    assert_eq!(
+        c.visitor(70_000_003).await.unwrap().email,
+        None,
+        "every fourth has none"
+    );
 
     let site = c.website(3101).await.unwrap();
     assert_eq!(site.label.as_deref(), Some("Maison Dupont – Paris"));
     assert_eq!(site.timezone.as_deref(), Some("Europe/Paris"));
     let e = c.website(5201).await.unwrap_err();
     assert_eq!(e.code(), "iadvize.not_found");
-    assert!(e.to_string().contains("site 5201 on the ha platform"), "{e}");
+    assert!(
+        e.to_string().contains("site 5201 on the ha platform"),
+        "{e}"
+    );
     // Lists page (2 per page here) to the end.
     let sites = c.websites().await.unwrap();
-    assert_eq!(sites.iter().map(|s| s.id).collect::<Vec<_>>(), [3101, 3102, 3103]);
+    assert_eq!(
+        sites.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [3101, 3102, 3103]
+    );
     let ops = c.operators(&[("website_id", "3101")]).await.unwrap();
     assert_eq!(ops.len(), 11, "6 agents, 3 experts, 2 bots");
     let sd = client(&sb, Platform::Sd);
@@ -459,8 +569,14 @@ async fn rest_operator_visitor_website_and_a_wrong_key() {
         let e = wrong.website(3101).await.unwrap_err();
         assert_eq!(e, IadvizeError::RestKeyInvalid);
         assert!(!e.to_string().contains("not-the-key"));
-        assert_eq!(wrong.operator(1001).await.unwrap_err().code(), "iadvize.rest_key_invalid");
-        assert_eq!(c.website(5201).await.unwrap_err().code(), "iadvize.not_found");
+        assert_eq!(
+            wrong.operator(1001).await.unwrap_err().code(),
+            "iadvize.rest_key_invalid"
+        );
+        assert_eq!(
+            c.website(5201).await.unwrap_err().code(),
+            "iadvize.not_found"
+        );
     }
     // The GraphQL token is unaffected by a wrong REST key.
     assert_eq!(wrong.check_token().await, TokenHealth::Valid);
@@ -508,7 +624,10 @@ async fn transient_failures_are_retried_within_a_bound() {
         5,
     ));
     let before = graphql_calls();
-    let e = c.closed_conversations_page(&filter, None).await.unwrap_err();
+    let e = c
+        .closed_conversations_page(&filter, None)
+        .await
+        .unwrap_err();
     assert_eq!(
         e,
         IadvizeError::Unavailable {
@@ -539,14 +658,17 @@ async fn transient_failures_are_retried_within_a_bound() {
     assert_eq!(c.check_token().await, TokenHealth::Valid);
 
     // No answer within the timeout, then success.
-    let quick = IadvizeClient::new(config(&sb, Platform::Ha).timeout(Duration::from_millis(300)))
-        .unwrap();
+    let quick =
+        IadvizeClient::new(config(&sb, Platform::Ha).timeout(Duration::from_millis(300))).unwrap();
     control.add_fault(iadvize_rule("GET", Fault::Slow { delay_ms: 1_500 }, 1));
     quick.website(3103).await.unwrap();
     // ...or a timeout error when every attempt is too slow.
     control.add_fault(iadvize_rule("GET", Fault::Slow { delay_ms: 1_500 }, 3));
     let e = quick.website(3103).await.unwrap_err();
-    assert!(matches!(e, IadvizeError::Timeout { attempts: 3, .. }), "{e:?}");
+    assert!(
+        matches!(e, IadvizeError::Timeout { attempts: 3, .. }),
+        "{e:?}"
+    );
     assert!(e.is_transient());
     control.clear_faults();
 
@@ -554,7 +676,10 @@ async fn transient_failures_are_retried_within_a_bound() {
     let before = control.request_count(Api::Iadvize, "GET /_authenticated");
     sb.control().advance(Duration::from_secs(25 * 3600));
     assert!(matches!(c.check_token().await, TokenHealth::Invalid { .. }));
-    assert_eq!(control.request_count(Api::Iadvize, "GET /_authenticated") - before, 1);
+    assert_eq!(
+        control.request_count(Api::Iadvize, "GET /_authenticated") - before,
+        1
+    );
 }
 
 #[tokio::test]
@@ -596,12 +721,18 @@ async fn unreachable_iadvize_is_a_network_error_without_secrets() {
 #[tokio::test]
 async fn the_compatibility_report_on_the_sandbox_schema() {
     let sb = sandbox_with(SandboxConfig::default().conversations(20)).await;
-    let report = client(&sb, Platform::Ha).compatibility_report().await.unwrap();
+    let report = client(&sb, Platform::Ha)
+        .compatibility_report()
+        .await
+        .unwrap();
     let problems: Vec<_> = report.problems().collect();
     assert!(problems.is_empty(), "{problems:?}");
     assert!(report.summary.compatible);
     assert!(report.summary.assumed_checked > 20);
-    assert_eq!(report.summary.assumed_present, report.summary.assumed_checked);
+    assert_eq!(
+        report.summary.assumed_present,
+        report.summary.assumed_checked
+    );
     for path in [
         "Query.closedConversations(filters)",
         "Conversation.engagementCampaign",
@@ -659,6 +790,11 @@ async fn the_compatibility_report_finds_a_missing_assumed_field() {
     let IadvizeError::Graphql { errors } = &e else {
         unreachable!()
     };
-    assert!(errors.iter().any(|x| x.message.contains("engagementCampaign")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|x| x.message.contains("engagementCampaign")),
+        "{errors:?}"
+    );
     assert!(e.to_string().contains("compatibility check"));
 }

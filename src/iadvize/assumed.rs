@@ -308,14 +308,19 @@ enum GqlAuthor {
 #[serde(tag = "__typename")]
 enum GqlAttachment {
     #[serde(rename_all = "camelCase")]
-    ConversationPushedSystemAttachment { to_user: GqlUser },
+    ConversationPushedSystemAttachment {
+        to_user: GqlUser,
+    },
     #[serde(rename_all = "camelCase")]
     FileAttachment {
         file_name: Option<String>,
         mime_type: Option<String>,
         url: String,
     },
-    LinkAttachment { title: Option<String>, url: String },
+    LinkAttachment {
+        title: Option<String>,
+        url: String,
+    },
     #[serde(other)]
     Unknown,
 }
@@ -368,7 +373,9 @@ impl GqlMessage {
                     Ok(GqlAttachment::LinkAttachment { title, url }) => {
                         MessageAttachment::Link { title, url }
                     }
-                    Ok(GqlAttachment::Unknown) | Err(_) => MessageAttachment::Other { kind: typename },
+                    Ok(GqlAttachment::Unknown) | Err(_) => {
+                        MessageAttachment::Other { kind: typename }
+                    }
                 }
             })
             .collect();
@@ -579,7 +586,9 @@ pub(crate) fn parse_conversation(data: Value) -> Result<Option<RawConversation>,
 }
 
 /// None when the conversation is gone.
-pub(crate) fn parse_conversation_messages(data: Value) -> Result<Option<MessagePage>, IadvizeError> {
+pub(crate) fn parse_conversation_messages(
+    data: Value,
+) -> Result<Option<MessagePage>, IadvizeError> {
     #[derive(Deserialize)]
     struct Only {
         messages: Connection<GqlMessage>,
@@ -656,9 +665,11 @@ mod tests {
 
     #[test]
     fn maps_a_conversation_tolerantly() {
-        let raw: GqlConversation =
-            serde_json::from_value(conversation_json(json!([user("Expert", json!("31"))]), true))
-                .unwrap();
+        let raw: GqlConversation = serde_json::from_value(conversation_json(
+            json!([user("Expert", json!("31"))]),
+            true,
+        ))
+        .unwrap();
         let raw = RawConversation::new(raw);
         assert_eq!(raw.messages_after(), Some("Mw=="));
         let c = raw.into_conversation(Platform::Ha);
@@ -714,7 +725,11 @@ mod tests {
         assert_eq!(c.agents.len(), 1);
         assert_eq!(c.agents[0].kind, AgentKind::Bot);
         assert_eq!(c.agents[0].first_name, None);
-        assert!(parse_conversation(json!({"conversation": null})).unwrap().is_none());
+        assert!(
+            parse_conversation(json!({"conversation": null}))
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

@@ -57,8 +57,7 @@ impl Endpoints {
         }
         if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
             return Err(IadvizeError::Config {
-                detail: "the iAdvize API URL override must not carry credentials or a query"
-                    .into(),
+                detail: "the iAdvize API URL override must not carry credentials or a query".into(),
             });
         }
         let base = url.as_str().trim_end_matches('/');
@@ -216,7 +215,11 @@ impl IadvizeClient {
         rest_api_key: Secret,
         graphql_token: Secret,
     ) -> Result<IadvizeClient, IadvizeError> {
-        IadvizeClient::new(IadvizeConfig::for_site(settings, rest_api_key, graphql_token))
+        IadvizeClient::new(IadvizeConfig::for_site(
+            settings,
+            rest_api_key,
+            graphql_token,
+        ))
     }
 
     /// The same client with another GraphQL token (after the admin pasted a new one); shares
@@ -420,11 +423,7 @@ impl IadvizeClient {
             let page = self
                 .closed_conversations_page(filter, after.as_deref())
                 .await?;
-            out.extend(
-                page.conversations
-                    .into_iter()
-                    .filter(|c| seen.insert(c.id)),
-            );
+            out.extend(page.conversations.into_iter().filter(|c| seen.insert(c.id)));
             if !page.has_next_page {
                 return Ok(out);
             }
@@ -562,8 +561,14 @@ impl IadvizeClient {
 
     /// `GET /conversation.json-unicode/{id}?formatHistory=0` by the REST (legacy) id. The
     /// resource is deprecated: a fallback only.
-    pub async fn rest_conversation(&self, legacy_id: i64) -> Result<RestConversation, IadvizeError> {
-        let what = format!("conversation {legacy_id} on the {} platform", self.platform());
+    pub async fn rest_conversation(
+        &self,
+        legacy_id: i64,
+    ) -> Result<RestConversation, IadvizeError> {
+        let what = format!(
+            "conversation {legacy_id} on the {} platform",
+            self.platform()
+        );
         let (data, _) = self
             .rest_get(
                 &format!("conversation.json-unicode/{legacy_id}"),
@@ -624,7 +629,10 @@ pub(crate) fn graphql_data(status: u16, body: &[u8]) -> Result<Value, IadvizeErr
     if v["error"] == "invalid_token" || status == 401 {
         return Err(IadvizeError::TokenInvalid);
     }
-    let errors: Vec<&Value> = v["errors"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
+    let errors: Vec<&Value> = v["errors"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
     if errors.iter().any(|e| {
         let code = &e["extensions"]["code"];
         code == "UNAUTHENTICATED" || code == "invalid_token"
@@ -641,10 +649,7 @@ pub(crate) fn graphql_data(status: u16, body: &[u8]) -> Result<Value, IadvizeErr
             errors: errors
                 .iter()
                 .map(|e| GraphqlError {
-                    message: e["message"]
-                        .as_str()
-                        .unwrap_or("(no message)")
-                        .to_owned(),
+                    message: e["message"].as_str().unwrap_or("(no message)").to_owned(),
                     path: e["path"]
                         .as_array()
                         .map(|p| {
@@ -689,7 +694,12 @@ mod tests {
         assert_eq!(local.authenticated, "http://127.0.0.1:4100/_authenticated");
         let proxied = Endpoints::new(Platform::Ha, Some("https://proxy.example/iadvize")).unwrap();
         assert_eq!(proxied.rest, "https://proxy.example/iadvize/ha/api/2");
-        for bad in ["ftp://x", "not a url", "https://u:p@x.example", "http://x?y=1"] {
+        for bad in [
+            "ftp://x",
+            "not a url",
+            "https://u:p@x.example",
+            "http://x?y=1",
+        ] {
             assert_eq!(
                 Endpoints::new(Platform::Ha, Some(bad)).unwrap_err().code(),
                 "iadvize.config",
@@ -701,14 +711,22 @@ mod tests {
     #[test]
     fn graphql_answers() {
         let b = |v: Value| serde_json::to_vec(&v).unwrap();
-        let invalid = b(json!({"error": "invalid_token", "error_description": "access token not valid"}));
+        let invalid =
+            b(json!({"error": "invalid_token", "error_description": "access token not valid"}));
         assert_eq!(graphql_data(401, &invalid), Err(IadvizeError::TokenInvalid));
         assert_eq!(graphql_data(200, &invalid), Err(IadvizeError::TokenInvalid));
         assert_eq!(graphql_data(401, b""), Err(IadvizeError::TokenInvalid));
-        let unauth = b(json!({"data": null, "errors": [{"message": "no", "extensions": {"code": "UNAUTHENTICATED"}}]}));
+        let unauth = b(
+            json!({"data": null, "errors": [{"message": "no", "extensions": {"code": "UNAUTHENTICATED"}}]}),
+        );
         assert_eq!(graphql_data(200, &unauth), Err(IadvizeError::TokenInvalid));
-        assert_eq!(graphql_data(403, b"").unwrap_err().code(), "iadvize.forbidden");
-        let errors = b(json!({"data": null, "errors": [{"message": "Unknown field", "path": ["a", 0, "b"]}]}));
+        assert_eq!(
+            graphql_data(403, b"").unwrap_err().code(),
+            "iadvize.forbidden"
+        );
+        let errors = b(
+            json!({"data": null, "errors": [{"message": "Unknown field", "path": ["a", 0, "b"]}]}),
+        );
         match graphql_data(200, &errors) {
             Err(IadvizeError::Graphql { errors }) => {
                 assert_eq!(errors[0].path, ["a", "0", "b"]);
@@ -720,8 +738,14 @@ mod tests {
             graphql_data(200, &b(json!({"data": {"x": 1}}))),
             Ok(json!({"x": 1}))
         );
-        assert_eq!(graphql_data(404, b"nope").unwrap_err().code(), "iadvize.config");
-        assert_eq!(graphql_data(200, b"<html>").unwrap_err().code(), "iadvize.unexpected");
+        assert_eq!(
+            graphql_data(404, b"nope").unwrap_err().code(),
+            "iadvize.config"
+        );
+        assert_eq!(
+            graphql_data(200, b"<html>").unwrap_err().code(),
+            "iadvize.unexpected"
+        );
     }
 
     #[test]
@@ -734,7 +758,11 @@ mod tests {
         .unwrap();
         let text = format!("{c:?}");
         assert!(!text.contains("secret-value"), "{text}");
-        let cfg = IadvizeConfig::new(Platform::Ha, Secret::new("k-secret"), Secret::new("t-secret"));
+        let cfg = IadvizeConfig::new(
+            Platform::Ha,
+            Secret::new("k-secret"),
+            Secret::new("t-secret"),
+        );
         assert!(!format!("{cfg:?}").contains("-secret"));
     }
 }

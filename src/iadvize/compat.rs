@@ -43,7 +43,10 @@ pub enum ItemStatus {
     Missing,
     /// Exists, with another type (GraphQL notation, e.g. `[LegacyId!]`, or a kind such as
     /// `OBJECT` for types).
-    TypeDiffers { expected: String, found: String },
+    TypeDiffers {
+        expected: String,
+        found: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -92,7 +95,8 @@ impl CompatibilityReport {
     }
 
     fn from_items(items: Vec<CompatibilityItem>) -> Self {
-        let count = |f: &dyn Fn(&CompatibilityItem) -> bool| items.iter().filter(|i| f(i)).count() as u32;
+        let count =
+            |f: &dyn Fn(&CompatibilityItem) -> bool| items.iter().filter(|i| f(i)).count() as u32;
         let present = count(&|i| i.status == ItemStatus::Present);
         let missing = count(&|i| i.status == ItemStatus::Missing);
         let summary = CompatibilitySummary {
@@ -476,7 +480,12 @@ fn compatible(expected: &TypeRef, found: &TypeRef, input: bool, roots: &(String,
     }
 }
 
-fn status_of(expected: &TypeRef, found: Option<&TypeRef>, input: bool, roots: &(String, String)) -> ItemStatus {
+fn status_of(
+    expected: &TypeRef,
+    found: Option<&TypeRef>,
+    input: bool,
+    roots: &(String, String),
+) -> ItemStatus {
     match found {
         None => ItemStatus::Missing,
         Some(f) if compatible(expected, f, input, roots) => ItemStatus::Present,
@@ -622,7 +631,10 @@ pub fn describe(report: &CompatibilityReport) -> Vec<String> {
             match &i.status {
                 ItemStatus::Missing => format!("missing: {}{mark}", i.path),
                 ItemStatus::TypeDiffers { expected, found } => {
-                    format!("type differs: {}{mark}: expected {expected}, found {found}", i.path)
+                    format!(
+                        "type differs: {}{mark}: expected {expected}, found {found}",
+                        i.path
+                    )
                 }
                 ItemStatus::Present => unreachable!(),
             }
@@ -731,10 +743,19 @@ mod tests {
         // A field we read turned nullable: differs. Made non-null: fine.
         let sdl = CONTRACT_SDL
             .replace("closedAt: DateTime ", "closedAt: DateTime! ")
-            .replace("createdAt: DateTime!                          # CONFIRMED", "createdAt: DateTime # CONFIRMED")
-            .replace("type ClosingFormValue { fieldId: String!", "type ClosingFormValue { fieldId: ID!");
+            .replace(
+                "createdAt: DateTime!                          # CONFIRMED",
+                "createdAt: DateTime # CONFIRMED",
+            )
+            .replace(
+                "type ClosingFormValue { fieldId: String!",
+                "type ClosingFormValue { fieldId: ID!",
+            );
         let r = report_against(&sdl);
-        assert_eq!(r.item("Conversation.closedAt").unwrap().status, ItemStatus::Present);
+        assert_eq!(
+            r.item("Conversation.closedAt").unwrap().status,
+            ItemStatus::Present
+        );
         assert_eq!(
             r.item("Conversation.createdAt").unwrap().status,
             ItemStatus::TypeDiffers {
@@ -752,7 +773,10 @@ mod tests {
         // An argument we send turned required: differs; turned optional: fine.
         let sdl = CONTRACT_SDL
             .replace("after: String\n", "after: String!\n")
-            .replace("filters: ClosedConversationsFilters!", "filters: ClosedConversationsFilters")
+            .replace(
+                "filters: ClosedConversationsFilters!",
+                "filters: ClosedConversationsFilters",
+            )
             .replace("projectIds: [LegacyId!]", "projectIds: [Int!]");
         let r = report_against(&sdl);
         assert!(matches!(
@@ -764,7 +788,9 @@ mod tests {
             ItemStatus::Present
         );
         assert_eq!(
-            r.item("ClosedConversationsFilters.projectIds").unwrap().status,
+            r.item("ClosedConversationsFilters.projectIds")
+                .unwrap()
+                .status,
             ItemStatus::TypeDiffers {
                 expected: "[LegacyId!]".into(),
                 found: "[Int!]".into()
@@ -782,11 +808,23 @@ mod tests {
         let r = report_against(&sdl);
         assert_eq!(r.item("Bot").unwrap().status, ItemStatus::Missing);
         assert_eq!(r.item("Bot.lastName").unwrap().status, ItemStatus::Missing);
-        assert_eq!(r.item("Bot implements User").unwrap().status, ItemStatus::Missing);
-        assert_eq!(r.item("Attachment | LinkAttachment").unwrap().status, ItemStatus::Missing);
-        assert_eq!(r.item("Attachment | FileAttachment").unwrap().status, ItemStatus::Present);
+        assert_eq!(
+            r.item("Bot implements User").unwrap().status,
+            ItemStatus::Missing
+        );
+        assert_eq!(
+            r.item("Attachment | LinkAttachment").unwrap().status,
+            ItemStatus::Missing
+        );
+        assert_eq!(
+            r.item("Attachment | FileAttachment").unwrap().status,
+            ItemStatus::Present
+        );
         assert_eq!(r.item("Query").unwrap().status, ItemStatus::Present);
-        assert_eq!(r.item("Query.conversation(id)").unwrap().status, ItemStatus::Present);
+        assert_eq!(
+            r.item("Query.conversation(id)").unwrap().status,
+            ItemStatus::Present
+        );
         assert_eq!(
             r.item("User").unwrap().status,
             ItemStatus::TypeDiffers {
@@ -800,23 +838,35 @@ mod tests {
     #[test]
     fn reads_introspection_json() {
         let data = serde_json::json!({"__schema": {
-            "queryType": {"name": "Query"},
-            "types": [
-                {"kind": "OBJECT", "name": "Query", "fields": [
-                    {"name": "conversation", "args": [{"name": "id", "type": {"kind": "NON_NULL", "name": null, "ofType": {"kind": "SCALAR", "name": "UUID", "ofType": null}}}],
-                     "type": {"kind": "OBJECT", "name": "Conversation", "ofType": null}}],
-                 "inputFields": null, "interfaces": [], "possibleTypes": null, "enumValues": null},
-                {"kind": "UNION", "name": "MessageAuthor", "fields": null, "inputFields": null, "interfaces": null,
-                 "possibleTypes": [{"name": "VisitorAuthor"}], "enumValues": null},
-                {"kind": "SCALAR", "name": "UUID"}
-            ]}});
+        "queryType": {"name": "Query"},
+        "types": [
+            {"kind": "OBJECT", "name": "Query", "fields": [
+                {"name": "conversation", "args": [{"name": "id", "type": {"kind": "NON_NULL", "name": null, "ofType": {"kind": "SCALAR", "name": "UUID", "ofType": null}}}],
+                 "type": {"kind": "OBJECT", "name": "Conversation", "ofType": null}}],
+             "inputFields": null, "interfaces": [], "possibleTypes": null, "enumValues": null},
+            {"kind": "UNION", "name": "MessageAuthor", "fields": null, "inputFields": null, "interfaces": null,
+             "possibleTypes": [{"name": "VisitorAuthor"}], "enumValues": null},
+            {"kind": "SCALAR", "name": "UUID"}
+        ]}});
         let live = SchemaModel::from_introspection(&data).unwrap();
         let r = compare(contract(), &live);
-        assert_eq!(r.item("Query.conversation(id)").unwrap().status, ItemStatus::Present);
-        assert_eq!(r.item("Query.conversation").unwrap().status, ItemStatus::Present);
+        assert_eq!(
+            r.item("Query.conversation(id)").unwrap().status,
+            ItemStatus::Present
+        );
+        assert_eq!(
+            r.item("Query.conversation").unwrap().status,
+            ItemStatus::Present
+        );
         assert_eq!(r.item("UUID").unwrap().status, ItemStatus::Present);
-        assert_eq!(r.item("MessageAuthor | VisitorAuthor").unwrap().status, ItemStatus::Present);
-        assert_eq!(r.item("MessageAuthor | UserAuthor").unwrap().status, ItemStatus::Missing);
+        assert_eq!(
+            r.item("MessageAuthor | VisitorAuthor").unwrap().status,
+            ItemStatus::Present
+        );
+        assert_eq!(
+            r.item("MessageAuthor | UserAuthor").unwrap().status,
+            ItemStatus::Missing
+        );
         assert_eq!(r.item("Conversation").unwrap().status, ItemStatus::Missing);
         assert!(SchemaModel::from_introspection(&serde_json::json!({"x": 1})).is_err());
     }

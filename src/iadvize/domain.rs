@@ -99,15 +99,22 @@ pub enum Author {
 #[ts(export, rename = "IadvizeAttachment")]
 pub enum MessageAttachment {
     /// The conversation was pushed (assigned) to this agent: marks the start of a contact.
-    ConversationPushed { to_agent: Agent },
+    ConversationPushed {
+        to_agent: Agent,
+    },
     File {
         file_name: String,
         mime_type: String,
         url: String,
     },
-    Link { title: Option<String>, url: String },
+    Link {
+        title: Option<String>,
+        url: String,
+    },
     /// A kind of attachment this version of the app does not know (named by iAdvize's type).
-    Other { kind: String },
+    Other {
+        kind: String,
+    },
 }
 
 /// One message of the transcript.
@@ -207,12 +214,7 @@ impl Conversation {
             .iter()
             .rev()
             .find_map(Message::pushed_to)
-            .or_else(|| {
-                self.agents
-                    .iter()
-                    .rev()
-                    .find(|a| a.kind != AgentKind::Bot)
-            })
+            .or_else(|| self.agents.iter().rev().find(|a| a.kind != AgentKind::Bot))
             .or_else(|| self.agents.last())
     }
 
@@ -288,8 +290,14 @@ mod tests {
             agent(1, Some("Julie"), "Moreau", AgentKind::Professional).full_name(),
             "Julie Moreau"
         );
-        assert_eq!(agent(2, None, "Wall-e", AgentKind::Bot).full_name(), "Wall-e");
-        assert_eq!(agent(2, Some(" "), "Eve", AgentKind::Bot).full_name(), "Eve");
+        assert_eq!(
+            agent(2, None, "Wall-e", AgentKind::Bot).full_name(),
+            "Wall-e"
+        );
+        assert_eq!(
+            agent(2, Some(" "), "Eve", AgentKind::Bot).full_name(),
+            "Eve"
+        );
         let v = Visitor {
             first_name: Some("Zoë".into()),
             last_name: None,

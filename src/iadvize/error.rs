@@ -184,7 +184,10 @@ mod tests {
     fn token_message_says_what_to_do_and_converts_to_api_error() {
         let api: ApiError = IadvizeError::TokenInvalid.into();
         assert_eq!(api.code, "iadvize.token_invalid");
-        assert!(api.message.contains("paste a new one in the site's settings"));
+        assert!(
+            api.message
+                .contains("paste a new one in the site's settings")
+        );
         assert!(api.message.contains("24 h"));
     }
 

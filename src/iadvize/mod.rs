@@ -25,8 +25,8 @@ pub use assumed::ClosedConversationsFilter;
 pub use client::{ConversationPage, Endpoints, IadvizeClient, IadvizeConfig};
 pub use compat::{CompatibilityItem, CompatibilityReport, CompatibilitySummary, ItemStatus};
 pub use domain::{
-    Agent, AgentKind, Author, Campaign, ClosingFormAnswer, Conversation, ConversationTag,
-    Message, MessageAttachment, Project, Visitor,
+    Agent, AgentKind, Author, Campaign, ClosingFormAnswer, Conversation, ConversationTag, Message,
+    MessageAttachment, Project, Visitor,
 };
 pub use error::{GraphqlError, IadvizeError};
 pub use rest::{HistoryEntry, HistoryKind, Operator, RestConversation, RestVisitor, Website};

@@ -501,10 +501,19 @@ mod tests {
         if envelopes.is_null() {
             return; // the shared reference folder is not part of every checkout
         }
-        for key in ["auth_failed", "not_found", "list", "single", "list_from_client_tests"] {
+        for key in [
+            "auth_failed",
+            "not_found",
+            "list",
+            "single",
+            "list_from_client_tests",
+        ] {
             let body = serde_json::to_vec(&envelopes[key]).unwrap();
             let r = decide(200, &body, "x");
-            assert_eq!(r.is_ok(), ["list", "single", "list_from_client_tests"].contains(&key));
+            assert_eq!(
+                r.is_ok(),
+                ["list", "single", "list_from_client_tests"].contains(&key)
+            );
         }
         let conv = example("rest_conversation_get.json");
         let c = conversation(conv["data"].clone()).unwrap();
@@ -535,14 +544,24 @@ mod tests {
         assert_eq!(c.operator_answered, Some(true));
         assert_eq!(c.waiting_list, Some(false));
         assert_eq!(c.website_id, Some(9999));
-        assert_eq!(c.created_at.unwrap().to_rfc3339(), "2020-04-23T14:31:22+00:00");
+        assert_eq!(
+            c.created_at.unwrap().to_rfc3339(),
+            "2020-04-23T14:31:22+00:00"
+        );
         assert_eq!(c.history[0].kind, HistoryKind::OperatorText);
         assert!(parse_history(&json!("not json")).is_err());
-        assert_eq!(parse_history(&json!("[2,\"2020-01-01 00:00:00\",\"one\"]")).unwrap().len(), 1);
+        assert_eq!(
+            parse_history(&json!("[2,\"2020-01-01 00:00:00\",\"one\"]"))
+                .unwrap()
+                .len(),
+            1
+        );
         assert!(parse_history(&json!("")).unwrap().is_empty());
 
-        let op = operator(json!({"id": 31, "name": "Robert", "first_name": "Jean", "role": "operator",
-            "roles": ["expert"], "email": "", "website_list": [3101, "3102"]}))
+        let op = operator(
+            json!({"id": 31, "name": "Robert", "first_name": "Jean", "role": "operator",
+            "roles": ["expert"], "email": "", "website_list": [3101, "3102"]}),
+        )
         .unwrap();
         assert_eq!(op.kind(), AgentKind::Expert);
         assert_eq!(op.roles, ["expert", "operator"]);
@@ -559,8 +578,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(v.to_visitor().full_name().as_deref(), Some("Zoë Martin"));
-        let v: RestVisitor =
-            typed(json!({"id": 8, "first_name": "A", "last_name": "B"}), "visitor").unwrap();
+        let v: RestVisitor = typed(
+            json!({"id": 8, "first_name": "A", "last_name": "B"}),
+            "visitor",
+        )
+        .unwrap();
         assert_eq!(v.last_name.as_deref(), Some("B"));
     }
 }

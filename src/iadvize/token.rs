@@ -81,7 +81,8 @@ mod tests {
         let stored = DateTime::parse_from_rfc3339("2026-11-26T08:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let at = |h: i64, m: i64| token_life(stored, stored + Duration::hours(h) + Duration::minutes(m));
+        let at =
+            |h: i64, m: i64| token_life(stored, stored + Duration::hours(h) + Duration::minutes(m));
         let l = at(0, 0);
         assert_eq!(l.remaining_seconds, 86_400);
         assert_eq!(l.state, TokenLifeState::Fresh);

@@ -423,7 +423,10 @@ async fn a_schema_variant_can_leave_out_a_contract_field() {
     let r = env.graphql(q, json!({"from": from, "to": to})).await;
     assert!(r.body.get("errors").is_none(), "{:?}", r.body);
     let fields = env
-        .graphql("{ __type(name: \"Conversation\") { fields { name } } }", json!({}))
+        .graphql(
+            "{ __type(name: \"Conversation\") { fields { name } } }",
+            json!({}),
+        )
         .await;
     let names: Vec<&str> = fields.body["data"]["__type"]["fields"]
         .as_array()
