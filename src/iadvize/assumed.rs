@@ -78,7 +78,6 @@ const CONVERSATION_FIELDS: &str = "fragment ConversationFields on Conversation {
   closedAt
   channel
   project { id name }
-  users { ...UserFields }
   visitor { firstName lastName email country }
   tags { id name }
   engagementCampaign { id name }
@@ -124,7 +123,7 @@ pub(crate) fn closed_conversations_request(
 ) -> GraphqlRequest {
     let op = "query ClosedConversations($from: DateTime!, $to: DateTime!, $projectIds: [LegacyId!], $first: Int, $after: String, $messagesFirst: Int) {
   closedConversations(filters: {interval: {from: $from, to: $to}, projectIds: $projectIds}, first: $first, after: $after) {
-    edges { node { ...ConversationFields } }
+    edges { node { ...ConversationFields users { ...UserFields } } }
     pageInfo { endCursor hasNextPage }
   }
 }";
@@ -142,6 +141,8 @@ pub(crate) fn closed_conversations_request(
     }
 }
 
+/// `users` is not asked here: iAdvize documents it as available through
+/// `closedConversations` only (the agents then come from the pushed system messages).
 pub(crate) fn conversation_request(id: Uuid) -> GraphqlRequest {
     let op = "query Conversation($id: UUID!, $messagesFirst: Int) {
   conversation(id: $id) { ...ConversationFields }

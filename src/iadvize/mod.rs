@@ -31,4 +31,4 @@ pub use domain::{
 pub use error::{GraphqlError, IadvizeError};
 pub use rest::{HistoryEntry, HistoryKind, Operator, RestConversation, RestVisitor, Website};
 pub use retry::RetryPolicy;
-pub use token::{TokenHealth, TokenLife, TokenLifeState, token_life};
+pub use token::{TokenHealth, TokenLife, TokenLifeState, site_token_life, token_life};

@@ -2,6 +2,7 @@
 //! after it was issued (facts sheet §3); iAdvize offers no refresh. The app cannot know when
 //! it was issued, only when the admin stored it, so the time left is an upper bound.
 
+use crate::site::{SecretKind, Site};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use ts_rs::TS;
@@ -70,6 +71,12 @@ pub fn token_life(stored_at: DateTime<Utc>, now: DateTime<Utc>) -> TokenLife {
         remaining_seconds: remaining,
         state,
     }
+}
+
+/// [`token_life`] of a site's stored GraphQL token; None when no token is stored.
+pub fn site_token_life(site: &Site, now: DateTime<Utc>) -> Option<TokenLife> {
+    site.secret_stored_at(SecretKind::IadvizeGraphqlToken)
+        .map(|stored_at| token_life(stored_at, now))
 }
 
 #[cfg(test)]
