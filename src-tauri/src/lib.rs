@@ -7,9 +7,10 @@ use iadvize_zendesk::{logging, paths};
 use state::Core;
 use tauri::{Manager, Runtime};
 
-/// The app with its commands and state, on any runtime (the real one, or the mock in tests).
-pub fn builder<R: Runtime>(core: Core) -> tauri::Builder<R> {
-    tauri::Builder::<R>::new()
+/// Adds the app's commands and state to a builder of any runtime (the real one, or the mock in
+/// tests).
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>, core: Core) -> tauri::Builder<R> {
+    builder
         .manage(core)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
@@ -34,7 +35,7 @@ pub fn run() {
     let _log_guard = logging::init(&paths::log_dir(&data_dir), false);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "desktop app starting");
     let core = Core::open(data_dir);
-    let app = builder(core)
+    let app = with_commands(tauri::Builder::default(), core)
         .setup(|app| {
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.set_focus();

@@ -1,0 +1,109 @@
+//! The commands through Tauri's real IPC and ACL on the mock runtime (no window needed), with
+//! the app's own config and capability. Run inside scripts/with-keychain.sh.
+
+use iadvize_zendesk_desktop::{state::Core, with_commands};
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
+use tauri::webview::InvokeRequest;
+use tauri::{WebviewWindow, WebviewWindowBuilder};
+
+fn app(data: &std::path::Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = with_commands(mock_builder(), Core::open(data.to_owned()))
+        .build(tauri::generate_context!("../tauri.conf.json"))
+        .expect("app builds with the real config");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    (app, window)
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
+}
+
+fn draft(domain: &str) -> Value {
+    json!({
+        "name": "Shop", "platform": "ha", "iadvize_site_id": "3101",
+        "zendesk_domain": domain, "zendesk_email": "admin@shop.example",
+        "zendesk_auth": "oauth_client", "zendesk_oauth_client_id": "client-1",
+        "secrets": {
+            "zendesk_oauth_client_secret": "ipc-oauth-secret",
+            "iadvize_rest_api_key": "ipc-rest-key",
+            "iadvize_graphql_token": "ipc-gql-token"
+        }
+    })
+}
+
+#[test]
+fn the_ui_shapes_round_trip_and_no_answer_carries_a_secret() {
+    let data = tempfile::tempdir().unwrap();
+    let (_app, window) = app(data.path());
+    assert_eq!(invoke(&window, "list_sites", json!({})).unwrap(), json!([]));
+    let status = invoke(&window, "keychain_status", json!({})).unwrap();
+    assert_eq!(status["available"], json!(true), "{status}");
+
+    let refused = invoke(&window, "create_site", json!({ "draft": draft("http://shop.zendesk.com") })).unwrap_err();
+    assert_eq!(refused["code"], "site.invalid");
+    assert_eq!(refused["fields"][0]["field"], "zendesk_domain");
+    assert_eq!(refused["fields"][0]["code"], "insecure_url");
+
+    let checked = invoke(&window, "check_site_draft", json!({ "id": null, "draft": draft("shop") })).unwrap();
+    assert_eq!(checked, json!([]));
+
+    let site = invoke(&window, "create_site", json!({ "draft": draft("shop") })).unwrap();
+    assert_eq!(site["zendesk_domain"], "https://shop.zendesk.com");
+    assert_eq!(site["secrets"].as_array().unwrap().len(), 3);
+    let id = site["id"].clone();
+
+    let changed = invoke(
+        &window,
+        "change_settings",
+        json!({ "id": id, "changes": [{"key": "grace_seconds", "value": 60}, {"key": "autosave", "value": true}] }),
+    )
+    .unwrap();
+    assert_eq!(changed["grace_seconds"], 60);
+    assert_eq!(changed["autosave_enabled"], true);
+
+    let listed = invoke(&window, "list_sites", json!({})).unwrap();
+    let everything = format!("{site}{changed}{listed}");
+    for secret in ["ipc-oauth-secret", "ipc-rest-key", "ipc-gql-token"] {
+        assert!(!everything.contains(secret), "{secret} came back through IPC");
+    }
+    invoke(&window, "remove_site", json!({ "id": id })).unwrap();
+    assert_eq!(invoke(&window, "list_sites", json!({})).unwrap(), json!([]));
+}
+
+#[test]
+fn the_capability_allows_our_commands_and_nothing_else() {
+    let data = tempfile::tempdir().unwrap();
+    let (_app, window) = app(data.path());
+    assert!(invoke(&window, "app_info", json!({})).is_ok());
+    for foreign in ["plugin:fs|read_file", "plugin:shell|execute", "plugin:window|close", "no_such_command"] {
+        let refused = invoke(&window, foreign, json!({}));
+        assert!(refused.is_err(), "{foreign} was allowed: {refused:?}");
+    }
+}
+
+#[test]
+fn a_data_folder_that_cannot_be_opened_is_reported_by_every_command() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    // A regular file where the data folder should be.
+    let (_app, window) = app(file.path());
+    let err = invoke(&window, "list_sites", json!({})).unwrap_err();
+    assert_eq!(err["code"], "storage.failed", "{err}");
+    assert!(err["message"].as_str().unwrap().contains(&file.path().display().to_string()), "{err}");
+    assert!(invoke(&window, "app_info", json!({})).is_ok(), "the window can still say where the folder is");
+}
