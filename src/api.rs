@@ -88,8 +88,9 @@ pub struct KeychainStatus {
 pub struct Api {
     data_dir: PathBuf,
     store: Store,
-    /// Opened once at start; its failure is kept (and shown) until a retry succeeds.
-    keychain: RwLock<Result<Keychain, KeychainError>>,
+    /// Opened at first use (read-only work never touches it); its failure is kept (and shown)
+    /// until a retry succeeds.
+    keychain: RwLock<Option<Result<Keychain, KeychainError>>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -100,14 +101,10 @@ impl Api {
 
     pub fn open_with_clock(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Api, ApiError> {
         let store = Store::open(data_dir)?;
-        let keychain = Keychain::open(store.install_id());
-        if let Err(e) = &keychain {
-            tracing::warn!(code = e.code(), error = %e, "OS keychain unavailable");
-        }
         Ok(Api {
             data_dir: data_dir.to_owned(),
             store,
-            keychain: RwLock::new(keychain),
+            keychain: RwLock::new(None),
             clock,
         })
     }
@@ -124,31 +121,40 @@ impl Api {
         &self.clock
     }
 
+    fn open_keychain(&self) -> Result<Keychain, KeychainError> {
+        let opened = Keychain::open(self.store.install_id());
+        if let Err(e) = &opened {
+            tracing::warn!(code = e.code(), error = %e, "OS keychain unavailable");
+        }
+        *self.keychain.write().unwrap_or_else(|p| p.into_inner()) = Some(opened.clone());
+        opened
+    }
+
     fn keychain(&self) -> Result<Keychain, ApiError> {
-        self.keychain
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-            .map_err(ApiError::from)
+        let known = self.keychain.read().unwrap_or_else(|p| p.into_inner()).clone();
+        match known {
+            Some(result) => result,
+            None => self.open_keychain(),
+        }
+        .map_err(ApiError::from)
     }
 
     pub fn keychain_status(&self) -> KeychainStatus {
-        match &*self.keychain.read().unwrap_or_else(|p| p.into_inner()) {
+        match self.keychain() {
             Ok(_) => KeychainStatus {
                 available: true,
                 error: None,
             },
             Err(e) => KeychainStatus {
                 available: false,
-                error: Some(e.clone().into()),
+                error: Some(e),
             },
         }
     }
 
     /// Tries the keychain again (after the admin unlocked it or started a Secret Service).
     pub fn retry_keychain(&self) -> KeychainStatus {
-        let fresh = Keychain::open(self.store.install_id());
-        *self.keychain.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        let _ = self.open_keychain();
         self.keychain_status()
     }
 

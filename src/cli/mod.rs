@@ -1,0 +1,79 @@
+//! Argument parsing and dispatch. Each subcommand module turns arguments into one core call and
+//! prints the result for people, or as stable JSON with `--json`.
+
+mod output;
+mod sandbox;
+mod site;
+
+use clap::{Parser, Subcommand};
+use iadvize_zendesk::{Api, ApiError, logging, paths};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "iadvize-zendesk",
+    version,
+    about = "Saves finished iAdvize conversations as Zendesk tickets: the headless command line",
+    after_help = "Secrets are read from the environment, never from the command line: \
+ZENDESK_API_TOKEN, or ZENDESK_OAUTH_CLIENT_ID + ZENDESK_OAUTH_CLIENT_SECRET; IADVIZE_REST_API_KEY; \
+IADVIZE_GRAPHQL_TOKEN. They are stored in the OS keychain."
+)]
+pub struct Cli {
+    /// The data folder (sites, sync ledger, logs). Default: the desktop app's.
+    #[arg(long, global = true, env = paths::DATA_DIR_ENV, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Add, list, show, change and remove site installations.
+    #[command(subcommand)]
+    Site(site::SiteCommand),
+    /// Serve the built-in sandbox (simulated iAdvize and Zendesk) on loopback.
+    Sandbox(sandbox::SandboxArgs),
+}
+
+/// A failure to report: the core's error, or a usage problem found after parsing.
+pub enum Failure {
+    Api(ApiError),
+    Usage(String),
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure::Api(e)
+    }
+}
+
+pub type Outcome = Result<(), Failure>;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let data_dir = cli.data_dir.clone().unwrap_or_else(paths::default_data_dir);
+    let json_logs = matches!(&cli.command, Command::Sandbox(_));
+    let _guard = logging::init(&paths::log_dir(&data_dir), json_logs);
+    let outcome = match cli.command {
+        Command::Site(cmd) => with_api(&data_dir, |api| site::run(api, cmd)),
+        Command::Sandbox(args) => sandbox::run(args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Api(e)) => {
+            output::print_error(&e);
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn with_api(data_dir: &std::path::Path, run: impl FnOnce(&Api) -> Outcome) -> Outcome {
+    let api = Api::open(data_dir)?;
+    run(&api)
+}
