@@ -106,7 +106,9 @@ mod tests {
         let h = basic_header("admin@x.example", &Secret::new("abc"));
         assert!(h.is_sensitive());
         let b64 = h.to_str().unwrap().strip_prefix("Basic ").unwrap();
-        let raw = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
         assert_eq!(raw, b"admin@x.example/token:abc");
     }
 
@@ -153,6 +155,10 @@ mod tests {
         assert_eq!(b["grant_type"], "client_credentials");
         assert_eq!(b["scope"], "read write");
         assert_eq!(b["expires_in"], 301);
-        assert!(oauth_token_body("cid", &Secret::new("s"), None).get("expires_in").is_none());
+        assert!(
+            oauth_token_body("cid", &Secret::new("s"), None)
+                .get("expires_in")
+                .is_none()
+        );
     }
 }

@@ -8,8 +8,7 @@ use super::model::{
 };
 use super::requests::{
     MAX_BATCH, NewTicket, TicketImport, TicketUpdate, UserUpsert, create_many_body,
-    create_ticket_body, import_many_body, import_ticket_body, update_ticket_body,
-    user_upsert_body,
+    create_ticket_body, import_many_body, import_ticket_body, update_ticket_body, user_upsert_body,
 };
 use super::retry::Replay;
 use super::stats::EndpointKind as K;
@@ -82,7 +81,11 @@ impl ZendeskClient {
     /// agent, agent, admin), never the status alone.
     pub async fn me(&self) -> Result<User, ZendeskError> {
         let env: UserEnvelope = self
-            .get_json(Call::get(K::UsersMe, "/api/v2/users/me", "the signed-in user"))
+            .get_json(Call::get(
+                K::UsersMe,
+                "/api/v2/users/me",
+                "the signed-in user",
+            ))
             .await?;
         Ok(env.user)
     }
@@ -262,7 +265,10 @@ impl ZendeskClient {
     }
 
     /// Every comment of a ticket, oldest first, all pages.
-    pub async fn ticket_comments(&self, id: i64) -> Result<Vec<super::model::Comment>, ZendeskError> {
+    pub async fn ticket_comments(
+        &self,
+        id: i64,
+    ) -> Result<Vec<super::model::Comment>, ZendeskError> {
         self.all_pages(
             Call::get(
                 K::TicketComments,
@@ -297,7 +303,10 @@ impl ZendeskClient {
     /// `POST /api/v2/imports/tickets/create_many` (1 to 100 tickets, admin): a background
     /// job; wait for it with [`wait_for_job`](Self::wait_for_job), then read each ticket's id
     /// (or failure) by index. Same uncertainty rule as [`import_ticket`](Self::import_ticket).
-    pub async fn import_tickets(&self, tickets: &[TicketImport]) -> Result<JobStatus, ZendeskError> {
+    pub async fn import_tickets(
+        &self,
+        tickets: &[TicketImport],
+    ) -> Result<JobStatus, ZendeskError> {
         batch_size(tickets.len())?;
         let env: JobEnvelope = self
             .execute(Call::write(
@@ -354,8 +363,12 @@ impl ZendeskClient {
             }
             let env: JobsEnvelope = self
                 .get_json(
-                    Call::get(K::JobStatusesShowMany, "/api/v2/job_statuses/show_many", "job statuses")
-                        .query("ids", chunk.join(",")),
+                    Call::get(
+                        K::JobStatusesShowMany,
+                        "/api/v2/job_statuses/show_many",
+                        "job statuses",
+                    )
+                    .query("ids", chunk.join(",")),
                 )
                 .await?;
             out.extend(env.job_statuses);
@@ -456,7 +469,11 @@ impl ZendeskClient {
     /// Every ticket field, system and custom, active or not (cursor pages of 100).
     pub async fn ticket_fields(&self) -> Result<Vec<TicketField>, ZendeskError> {
         self.all_pages(
-            Call::get(K::TicketFields, "/api/v2/ticket_fields", "the ticket fields"),
+            Call::get(
+                K::TicketFields,
+                "/api/v2/ticket_fields",
+                "the ticket fields",
+            ),
             "ticket_fields",
         )
         .await

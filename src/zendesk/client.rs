@@ -16,8 +16,8 @@ use super::error::{AuthKind, ErrorBody, ForbiddenReason, ZendeskError};
 use super::limiter::{RateBudget, RateHeaders, RateLimiter};
 use super::retry::{self, Attempt, Decision, GiveUp, Replay};
 use super::stats::{Counters, EndpointKind, RequestCounts};
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::Method;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::future::Future;
@@ -262,9 +262,10 @@ impl ZendeskClient {
     pub(crate) async fn execute(&self, call: Call) -> Result<Reply, ZendeskError> {
         let policy = &self.inner.config.retry;
         let started = self.timer().now();
-        let body = call.body.as_ref().map(|b| {
-            serde_json::to_vec(b).expect("a JSON value always serialises")
-        });
+        let body = call
+            .body
+            .as_ref()
+            .map(|b| serde_json::to_vec(b).expect("a JSON value always serialises"));
         let mut attempts: u32 = 0;
         let mut renewed = false;
         let mut maybe_processed = false;
@@ -295,7 +296,10 @@ impl ZendeskClient {
                     return Ok(reply);
                 }
                 Sent::Answer(reply) => {
-                    if reply.status == 401 && !renewed && let Some(g) = generation {
+                    if reply.status == 401
+                        && !renewed
+                        && let Some(g) = generation
+                    {
                         // One renewal of the OAuth token, then the same request again: a 401
                         // means Zendesk did not carry it out.
                         renewed = true;
@@ -373,9 +377,7 @@ impl ZendeskClient {
             rb = rb.query(&call.query);
         }
         if let Some(b) = body {
-            rb = rb
-                .header(CONTENT_TYPE, "application/json")
-                .body(b.to_vec());
+            rb = rb.header(CONTENT_TYPE, "application/json").body(b.to_vec());
         }
         if let Some(k) = &call.idempotency_key {
             rb = rb.header("Idempotency-Key", k.as_str());
@@ -477,7 +479,10 @@ impl ZendeskClient {
     }
 
     /// GET and parse.
-    pub(crate) async fn get_json<T: DeserializeOwned>(&self, call: Call) -> Result<T, ZendeskError> {
+    pub(crate) async fn get_json<T: DeserializeOwned>(
+        &self,
+        call: Call,
+    ) -> Result<T, ZendeskError> {
         let what = call.what.clone();
         self.execute(call).await?.json(&what)
     }
@@ -573,9 +578,10 @@ fn may_have_been_processed(a: &Attempt) -> bool {
 /// 422 `details.status[].description = "Status: closed prevents ticket update"`.
 fn is_closed_ticket(body: &ErrorBody) -> bool {
     body.details.values().flatten().any(|d| {
-        d.description
-            .as_deref()
-            .is_some_and(|t| t.to_ascii_lowercase().contains("closed prevents ticket update"))
+        d.description.as_deref().is_some_and(|t| {
+            t.to_ascii_lowercase()
+                .contains("closed prevents ticket update")
+        })
     })
 }
 
@@ -616,7 +622,13 @@ fn classify_transport(e: &reqwest::Error) -> Sent {
     } else if e.is_timeout() {
         Attempt::TimedOut
     } else if e.is_builder() {
-        return Sent::Failed(Attempt::Status { status: 0, retry_after: None }, describe(e));
+        return Sent::Failed(
+            Attempt::Status {
+                status: 0,
+                retry_after: None,
+            },
+            describe(e),
+        );
     } else {
         Attempt::Interrupted
     };

@@ -284,7 +284,10 @@ mod tests {
         let o = ZendeskCredential::oauth_client("cid", Secret::new("oauth-secret-456"));
         let cfg = ZendeskConfig::new("https://acme.zendesk.com", o.clone()).unwrap();
         for s in [format!("{c:?}"), format!("{o:?}"), format!("{cfg:?}")] {
-            assert!(!s.contains("tok-123-secret") && !s.contains("oauth-secret-456"), "{s}");
+            assert!(
+                !s.contains("tok-123-secret") && !s.contains("oauth-secret-456"),
+                "{s}"
+            );
         }
         assert!(format!("{c:?}").contains("a@b.example"));
     }

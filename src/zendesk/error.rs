@@ -225,7 +225,9 @@ pub enum ZendeskError {
         zendesk: String,
     },
     /// 404.
-    #[error("Zendesk has no {what}: it may have been deleted. Check the id, or pick it again in the site's settings.")]
+    #[error(
+        "Zendesk has no {what}: it may have been deleted. Check the id, or pick it again in the site's settings."
+    )]
     NotFound { what: String },
     /// 422 RecordInvalid (and other 422s): Zendesk's `details`, every key kept.
     #[error("{}", invalid_message(.description, .details))]
@@ -234,20 +236,31 @@ pub enum ZendeskError {
         details: ErrorDetails,
     },
     /// 422 on a closed ticket: it is read-only; create a follow-up (`via_followup_source_id`).
-    #[error("Zendesk ticket {ticket_id} is closed and can no longer be updated; a follow-up ticket linked to it is the way to add to it.")]
-    ClosedTicket { ticket_id: i64, details: ErrorDetails },
+    #[error(
+        "Zendesk ticket {ticket_id} is closed and can no longer be updated; a follow-up ticket linked to it is the way to add to it."
+    )]
+    ClosedTicket {
+        ticket_id: i64,
+        details: ErrorDetails,
+    },
     /// 400 IdempotentRequestError: the same Idempotency-Key was used with another body.
-    #[error("Zendesk refused the ticket: the same idempotency key was already used for a different ticket. This is a bug in the app; report it with the conversation id.")]
+    #[error(
+        "Zendesk refused the ticket: the same idempotency key was already used for a different ticket. This is a bug in the app; report it with the conversation id."
+    )]
     IdempotencyMismatch,
     /// 409: `safe_update` with a stale `updated_stamp`.
     #[error("The Zendesk ticket was changed by someone else meanwhile; reload it and try again.")]
     Conflict { zendesk: String },
     /// Other 400s (e.g. offset paging past 10,000 records), and requests the client refuses
     /// to send (e.g. more than 100 tickets in a batch).
-    #[error("Zendesk refused the request as malformed ({zendesk}). This is likely a bug in the app; report it.")]
+    #[error(
+        "Zendesk refused the request as malformed ({zendesk}). This is likely a bug in the app; report it."
+    )]
     BadRequest { zendesk: String },
     /// 429 TooManyJobs: 30 bulk jobs are queued or running.
-    #[error("Zendesk already has 30 background jobs queued or running for this account; the app will send more once some finish.")]
+    #[error(
+        "Zendesk already has 30 background jobs queued or running for this account; the app will send more once some finish."
+    )]
     TooManyJobs {
         current_job_ids: Vec<String>,
         retry_after: Option<Duration>,
@@ -269,13 +282,17 @@ pub enum ZendeskError {
     #[error("{}", network_message(.detail, *.uncertain))]
     Network { detail: String, uncertain: bool },
     /// A bulk job did not finish within the wait bound; poll it again later.
-    #[error("Zendesk has not finished background job {job_id} yet; the app will check it again later.")]
+    #[error(
+        "Zendesk has not finished background job {job_id} yet; the app will check it again later."
+    )]
     JobPending { job_id: String },
     /// The site's Zendesk settings cannot make a client (e.g. OAuth selected without a client id).
     #[error("{0}")]
     Config(String),
     /// Anything else: an unexpected status, or a body that does not parse.
-    #[error("Zendesk answered unexpectedly (HTTP {status}: {detail}). Try again; if it persists, report it.")]
+    #[error(
+        "Zendesk answered unexpectedly (HTTP {status}: {detail}). Try again; if it persists, report it."
+    )]
     Unexpected { status: u16, detail: String },
 }
 
@@ -317,7 +334,9 @@ fn invalid_message(description: &str, details: &ErrorDetails) -> String {
         }
     }
     if items.is_empty() {
-        format!("Zendesk refused the ticket: {description}. Check the form's required fields and their values.")
+        format!(
+            "Zendesk refused the ticket: {description}. Check the form's required fields and their values."
+        )
     } else {
         format!(
             "Zendesk refused the ticket ({}). Fix the form's fields or set default values for them in the site's settings.",
@@ -338,9 +357,13 @@ fn rate_limited_message(retry_after: &Option<Duration>) -> String {
 
 fn unavailable_message(status: u16, uncertain: bool) -> String {
     if uncertain {
-        format!("Zendesk had an internal error (HTTP {status}) and may or may not have saved the ticket; the app checks before sending it again.")
+        format!(
+            "Zendesk had an internal error (HTTP {status}) and may or may not have saved the ticket; the app checks before sending it again."
+        )
     } else {
-        format!("Zendesk is unavailable (HTTP {status}); the app will retry later. See status.zendesk.com if it lasts.")
+        format!(
+            "Zendesk is unavailable (HTTP {status}); the app will retry later. See status.zendesk.com if it lasts."
+        )
     }
 }
 
@@ -348,7 +371,8 @@ fn timeout_message(uncertain: bool) -> String {
     if uncertain {
         "Zendesk did not answer in time and may or may not have saved the ticket; the app checks before sending it again.".into()
     } else {
-        "Zendesk did not answer in time; the app will retry later. Check the network if it lasts.".into()
+        "Zendesk did not answer in time; the app will retry later. Check the network if it lasts."
+            .into()
     }
 }
 
@@ -358,7 +382,9 @@ fn network_message(detail: &str, uncertain: bool) -> String {
     } else {
         ""
     };
-    format!("Cannot reach Zendesk ({detail}). Check the network, a proxy, and the Zendesk address in the site's settings.{what}")
+    format!(
+        "Cannot reach Zendesk ({detail}). Check the network, a proxy, and the Zendesk address in the site's settings.{what}"
+    )
 }
 
 impl ZendeskError {

@@ -76,7 +76,11 @@ fn parse_bucket(s: &str) -> Option<(u32, u32, Duration)> {
             _ => {}
         }
     }
-    Some((total?, remaining?, resets.unwrap_or(Duration::from_secs(60))))
+    Some((
+        total?,
+        remaining?,
+        resets.unwrap_or(Duration::from_secs(60)),
+    ))
 }
 
 /// The budget as the UI shows it ("rate-limit budget left").
@@ -170,7 +174,9 @@ impl LimiterCore {
     }
 
     fn refill(&mut self, now: Instant) {
-        let dt = now.saturating_duration_since(self.refilled_at).as_secs_f64();
+        let dt = now
+            .saturating_duration_since(self.refilled_at)
+            .as_secs_f64();
         self.tokens = (self.tokens + dt * self.rate_per_sec()).min(self.capacity());
         self.refilled_at = now;
     }
@@ -260,10 +266,8 @@ impl LimiterCore {
         if self.paused_until.is_none_or(|p| p < until) {
             self.paused_until = Some(until);
         }
-        if let Some(b) = &mut self.account {
-            b.remaining = 0;
-            b.reset_at = b.reset_at.max(until);
-        }
+        // Whatever the headers said no longer holds; the next answer tells again.
+        self.account = None;
     }
 
     pub fn snapshot(&self, now: Instant) -> RateBudget {
@@ -453,12 +457,11 @@ mod tests {
             core.release();
         }
         let wait = core.try_acquire(t0, K).unwrap_err();
-        assert!(
-            (wait.as_secs_f64() - 0.3).abs() < 0.01,
-            "{wait:?}"
-        );
+        assert!((wait.as_secs_f64() - 0.3).abs() < 0.01, "{wait:?}");
         let mut core = LimiterCore::new(200, MIN, t0);
-        let sent = drive(&mut core, t0, Duration::from_secs(120), |_| RateHeaders::default());
+        let sent = drive(&mut core, t0, Duration::from_secs(120), |_| {
+            RateHeaders::default()
+        });
         // 50 burst + 200 per minute.
         assert!((448..=451).contains(&sent), "{sent}");
     }
@@ -586,6 +589,11 @@ mod tests {
             took >= Duration::from_millis(4990) && took < Duration::from_millis(5100),
             "{took:?}"
         );
-        assert!(timer.sleeps().iter().all(|d| *d <= Duration::from_millis(501)));
+        assert!(
+            timer
+                .sleeps()
+                .iter()
+                .all(|d| *d <= Duration::from_millis(501))
+        );
     }
 }

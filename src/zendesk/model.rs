@@ -251,7 +251,10 @@ pub enum JobState {
 impl JobState {
     /// No more changes will come.
     pub fn is_final(self) -> bool {
-        matches!(self, JobState::Failed | JobState::Completed | JobState::Killed)
+        matches!(
+            self,
+            JobState::Failed | JobState::Completed | JobState::Killed
+        )
     }
 }
 
@@ -351,7 +354,9 @@ fn job_result(v: &Value) -> JobResult {
                     });
                 (Some(s.clone()), parsed)
             }
-            Some(Value::Object(o)) => (Some(Value::Object(o.clone()).to_string()), parse_details(o)),
+            Some(Value::Object(o)) => {
+                (Some(Value::Object(o.clone()).to_string()), parse_details(o))
+            }
             _ => (None, ErrorDetails::new()),
         };
         return JobResult::Failed {
@@ -654,7 +659,10 @@ fn conditions(list: Option<&Value>) -> Vec<TriggerCondition> {
         .filter_map(|c| {
             Some(TriggerCondition {
                 field: c.get("field")?.as_str()?.to_string(),
-                operator: c.get("operator").and_then(Value::as_str).map(str::to_string),
+                operator: c
+                    .get("operator")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 value: c.get("value").cloned().unwrap_or(Value::Null),
             })
         })
@@ -703,11 +711,10 @@ impl Trigger {
     pub fn runs_on_create(&self) -> bool {
         !self.all_conditions().iter().any(|c| {
             c.field == "update_type"
-                && match (c.operator.as_deref(), c.value.as_str()) {
-                    (Some("is"), Some("Change")) => true,
-                    (Some("is_not"), Some("Create")) => true,
-                    _ => false,
-                }
+                && matches!(
+                    (c.operator.as_deref(), c.value.as_str()),
+                    (Some("is"), Some("Change")) | (Some("is_not"), Some("Create"))
+                )
         })
     }
 }
@@ -771,7 +778,12 @@ mod tests {
         let r = job.results();
         assert_eq!(r[0], JobResult::Created { index: 0, id: 101 });
         match &r[1] {
-            JobResult::Failed { index, error, details, .. } => {
+            JobResult::Failed {
+                index,
+                error,
+                details,
+                ..
+            } => {
                 assert_eq!(*index, Some(1));
                 assert_eq!(error.as_deref(), Some("RecordInvalid"));
                 assert_eq!(details["base"][0].ticket_field_id, Some(7));
@@ -781,15 +793,22 @@ mod tests {
         assert!(matches!(r[2], JobResult::Updated { id: 55, .. }));
         match &r[3] {
             JobResult::Failed { details, .. } => {
-                assert_eq!(details["base"][0].description.as_deref(), Some("plain words"))
+                assert_eq!(
+                    details["base"][0].description.as_deref(),
+                    Some("plain words")
+                )
             }
             other => panic!("{other:?}"),
         }
         let by_index = job.outcome_by_index(3);
-        assert!(matches!(by_index[0], Some(JobResult::Created { id: 101, .. })));
+        assert!(matches!(
+            by_index[0],
+            Some(JobResult::Created { id: 101, .. })
+        ));
         assert!(matches!(by_index[2], Some(JobResult::Failed { .. })));
         let queued: JobStatus =
-            serde_json::from_value(json!({"id": "x", "status": "queued", "results": null})).unwrap();
+            serde_json::from_value(json!({"id": "x", "status": "queued", "results": null}))
+                .unwrap();
         assert!(!queued.is_final());
         assert!(queued.results().is_empty());
     }
@@ -818,7 +837,8 @@ mod tests {
         assert!(field.has_title("iadvize agent"));
         assert_eq!(field.default_option().unwrap().value, "other");
         let sys: TicketField =
-            serde_json::from_value(json!({"id": 6, "type": "subject", "title": "Subject"})).unwrap();
+            serde_json::from_value(json!({"id": 6, "type": "subject", "title": "Subject"}))
+                .unwrap();
         assert_eq!(sys.kind(), FieldKind::System("subject".into()));
         assert!(!sys.is_custom());
     }

@@ -344,7 +344,10 @@ mod tests {
             json!({"ticket": {"comment": {"body": "hi", "public": true}, "status": "open",
                 "additional_tags": ["escalated"]}})
         );
-        assert_eq!(update_ticket_body(&TicketUpdate::default()), json!({"ticket": {}}));
+        assert_eq!(
+            update_ticket_body(&TicketUpdate::default()),
+            json!({"ticket": {}})
+        );
     }
 
     #[test]
