@@ -318,6 +318,31 @@ async fn oauth_agent_client_is_an_agent() {
     assert_eq!(me.access(), UserAccess::Agent);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_client_shared_by_many_tasks_fetches_one_token() {
+    let env = env().await;
+    let client = env.client(oauth_credential());
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let c = client.clone();
+        tasks.push(tokio::spawn(async move {
+            if i % 2 == 0 {
+                c.me().await.map(|_| ())
+            } else {
+                c.import_ticket(&solved_import(&format!("par-{i}"), form_ids::ARCHIVE))
+                    .await
+                    .map(|_| ())
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(env.count("POST /oauth/tokens"), 1);
+    assert_eq!(client.request_counts().kind(EndpointKind::TicketImport), 8);
+    assert_eq!(client.rate_budget().in_flight, 0);
+}
+
 // ------------------------------------------------------------------ rate limits and retries
 
 #[tokio::test]
