@@ -3,7 +3,9 @@
 //! faces over [`api::Api`].
 
 pub mod api;
+pub mod check;
 pub mod clock;
+pub mod demo;
 pub mod error;
 pub mod iadvize;
 pub mod logging;

@@ -211,3 +211,26 @@ fn checking_a_draft_reports_problems_and_duplicates_without_saving() {
     assert_eq!(fields, ["name", "zendesk_email"]);
     assert_eq!(api.list_sites().unwrap().len(), 1, "checking saves nothing");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_site_follows_the_sandbox_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = open(dir.path());
+    assert!(api.demo_site().unwrap().is_none());
+    let first = iadvize_zendesk::demo::start_sandbox().await.unwrap();
+    let site = api.ensure_demo_site(&first.zendesk_url(), &first.iadvize_url()).unwrap();
+    assert_eq!(site.settings.zendesk_api_url.as_deref(), Some(first.zendesk_url().trim_end_matches('/')));
+    assert_eq!(site.settings.iadvize_site_id, iadvize_zendesk::demo::DEMO_IADVIZE_SITE);
+    assert_eq!(site.secrets.len(), 3);
+
+    // A second sandbox (the preferred ports are taken by the first): the same site, re-pointed.
+    let second = iadvize_zendesk::demo::start_sandbox().await.unwrap();
+    assert_ne!(first.zendesk_url(), second.zendesk_url());
+    let again = api.ensure_demo_site(&second.zendesk_url(), &second.iadvize_url()).unwrap();
+    assert_eq!(again.id, site.id);
+    assert_eq!(again.settings.iadvize_api_url.as_deref(), Some(second.iadvize_url().trim_end_matches('/')));
+    assert_eq!(api.list_sites().unwrap().len(), 1);
+
+    api.remove_site(site.id).unwrap();
+    assert!(api.demo_site().unwrap().is_none());
+}

@@ -1,0 +1,357 @@
+//! The connection check of a site: does every setting work, and if not, which one and what to
+//! do. Catches Zendesk's traps (a 200 for an anonymous user, light agents, plans without forms)
+//! and iAdvize's (24 h GraphQL tokens, a REST key that does not see the site, a live schema that
+//! lacks what we assume).
+
+use crate::api::Api;
+use crate::error::ApiError;
+use crate::iadvize::{CompatibilityReport, IadvizeClient, IadvizeError, TokenHealth, token_life};
+use crate::site::{SecretKind, Site, SiteId, SiteRef};
+use crate::zendesk::{PlanFeature, UserAccess, ZendeskClient, ZendeskCredential};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum CheckId {
+    ZendeskCredential,
+    ZendeskAdmin,
+    ZendeskForms,
+    IadvizeRestKey,
+    IadvizeGraphqlToken,
+    IadvizeSite,
+    IadvizeCompatibility,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum CheckStatus {
+    Pass,
+    /// Works, with something the admin should know (a plan without forms, a token near expiry).
+    Warn,
+    Fail,
+    /// Not run because an earlier check failed.
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CheckResult {
+    pub id: CheckId,
+    pub status: CheckStatus,
+    /// The setting to look at (a draft field name, e.g. `zendesk_email`), when one is to blame.
+    pub setting: Option<String>,
+    /// What was found, and on failure what to do.
+    pub message: String,
+}
+
+impl CheckResult {
+    fn new(id: CheckId, status: CheckStatus, setting: Option<&str>, message: impl Into<String>) -> Self {
+        CheckResult {
+            id,
+            status,
+            setting: setting.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ConnectionReport {
+    pub site_id: SiteId,
+    #[ts(type = "string")]
+    pub checked_at: DateTime<Utc>,
+    /// Every check passed (warnings allowed).
+    pub ok: bool,
+    pub checks: Vec<CheckResult>,
+    /// Field by field, which parts of the iAdvize GraphQL contract the live schema has.
+    pub compatibility: Option<CompatibilityReport>,
+    /// Ticket forms on the Zendesk plan: None when forms are not available.
+    pub forms_count: Option<usize>,
+}
+
+impl ConnectionReport {
+    pub fn check(&self, id: CheckId) -> Option<&CheckResult> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+}
+
+/// The site's secrets read at the moment of use, or the check that names the missing one.
+fn secret(api: &Api, site: &Site, kind: SecretKind, check: CheckId, setting: &str) -> Result<crate::secret::Secret, CheckResult> {
+    api.secret(site.id, kind).map_err(|e| {
+        CheckResult::new(check, CheckStatus::Fail, Some(setting), e.message)
+    })
+}
+
+/// Builds the site's Zendesk client from its settings and its keychain secret.
+pub fn zendesk_client(api: &Api, site: &Site) -> Result<ZendeskClient, ApiError> {
+    let secret = api.secret(site.id, site.settings.zendesk_auth.secret_kind())?;
+    let credential = ZendeskCredential::for_site(&site.settings, secret)?;
+    Ok(ZendeskClient::for_site(&site.settings, credential)?)
+}
+
+/// Builds the site's iAdvize client from its settings and its keychain secrets.
+pub fn iadvize_client(api: &Api, site: &Site) -> Result<IadvizeClient, ApiError> {
+    let rest = api.secret(site.id, SecretKind::IadvizeRestApiKey)?;
+    let token = api.secret(site.id, SecretKind::IadvizeGraphqlToken)?;
+    Ok(IadvizeClient::for_site(&site.settings, rest, token)?)
+}
+
+async fn check_zendesk(api: &Api, site: &Site) -> (Vec<CheckResult>, Option<usize>) {
+    let setting = match site.settings.zendesk_auth {
+        crate::site::ZendeskAuthKind::ApiToken => "secrets.zendesk_api_token",
+        crate::site::ZendeskAuthKind::OauthClient => "secrets.zendesk_oauth_client_secret",
+    };
+    let skipped = |id| CheckResult::new(id, CheckStatus::Skipped, None, "Not checked: the Zendesk credential does not work.");
+    let client = match secret(api, site, site.settings.zendesk_auth.secret_kind(), CheckId::ZendeskCredential, setting)
+        .and_then(|s| {
+            ZendeskCredential::for_site(&site.settings, s)
+                .and_then(|c| ZendeskClient::for_site(&site.settings, c))
+                .map_err(|e| CheckResult::new(CheckId::ZendeskCredential, CheckStatus::Fail, Some(setting), e.to_string()))
+        }) {
+        Ok(client) => client,
+        Err(fail) => return (vec![fail, skipped(CheckId::ZendeskAdmin), skipped(CheckId::ZendeskForms)], None),
+    };
+    let me = match client.me().await {
+        Ok(me) => me,
+        Err(e) => {
+            let setting = if e.code() == "zendesk.unauthorized" { Some(setting) } else { None };
+            return (
+                vec![
+                    CheckResult::new(CheckId::ZendeskCredential, CheckStatus::Fail, setting, e.to_string()),
+                    skipped(CheckId::ZendeskAdmin),
+                    skipped(CheckId::ZendeskForms),
+                ],
+                None,
+            );
+        }
+    };
+    let email = &site.settings.zendesk_email;
+    let mut results = Vec::new();
+    let admin = match me.access() {
+        UserAccess::Anonymous => {
+            results.push(CheckResult::new(
+                CheckId::ZendeskCredential,
+                CheckStatus::Fail,
+                Some(setting),
+                format!(
+                    "Zendesk answered as an anonymous user: it did not accept the credential for {email}. \
+                     Check the admin e-mail and paste the token (or OAuth client secret) again."
+                ),
+            ));
+            return (vec![results.remove(0), skipped(CheckId::ZendeskAdmin), skipped(CheckId::ZendeskForms)], None);
+        }
+        access => {
+            results.push(CheckResult::new(
+                CheckId::ZendeskCredential,
+                CheckStatus::Pass,
+                None,
+                format!(
+                    "Signed in to {} as {} ({}).",
+                    site.settings.zendesk_domain,
+                    me.name.as_deref().unwrap_or("?"),
+                    me.email.as_deref().unwrap_or("no e-mail")
+                ),
+            ));
+            access
+        }
+    };
+    results.push(match admin {
+        UserAccess::Admin => CheckResult::new(CheckId::ZendeskAdmin, CheckStatus::Pass, None, "The user is a Zendesk admin: it may import tickets."),
+        UserAccess::LightAgent => CheckResult::new(
+            CheckId::ZendeskAdmin,
+            CheckStatus::Fail,
+            Some("zendesk_email"),
+            "The user is a light agent: it can only add private notes, not create or import tickets. Use an admin's e-mail and credential.",
+        ),
+        other => CheckResult::new(
+            CheckId::ZendeskAdmin,
+            CheckStatus::Fail,
+            Some("zendesk_email"),
+            format!(
+                "The user is {} in Zendesk, not an admin: importing tickets needs an admin. Use an admin's e-mail and credential.",
+                match other {
+                    UserAccess::Agent => "an agent",
+                    _ => "an end user",
+                }
+            ),
+        ),
+    });
+    let forms_count = match client.ticket_forms().await {
+        Ok(PlanFeature::Available(forms)) => {
+            let active = forms.iter().filter(|f| f.active).count();
+            results.push(CheckResult::new(
+                CheckId::ZendeskForms,
+                CheckStatus::Pass,
+                None,
+                format!("{active} active ticket form(s) on this Zendesk plan."),
+            ));
+            Some(active)
+        }
+        Ok(PlanFeature::NotOnPlan) => {
+            results.push(CheckResult::new(
+                CheckId::ZendeskForms,
+                CheckStatus::Warn,
+                None,
+                "Ticket forms are not available on this Zendesk plan: tickets use the default form, and no form can be chosen for auto-save or escalation.",
+            ));
+            None
+        }
+        Err(e) => {
+            results.push(CheckResult::new(CheckId::ZendeskForms, CheckStatus::Fail, None, e.to_string()));
+            None
+        }
+    };
+    (results, forms_count)
+}
+
+async fn check_iadvize(api: &Api, site: &Site, now: DateTime<Utc>) -> (Vec<CheckResult>, Option<CompatibilityReport>) {
+    let site_id = site.settings.iadvize_site_id;
+    let mut results = Vec::new();
+    let rest = secret(api, site, SecretKind::IadvizeRestApiKey, CheckId::IadvizeRestKey, "secrets.iadvize_rest_api_key");
+    let token = secret(api, site, SecretKind::IadvizeGraphqlToken, CheckId::IadvizeGraphqlToken, "secrets.iadvize_graphql_token");
+    let (rest, token) = match (rest, token) {
+        (Ok(r), Ok(t)) => (r, t),
+        (r, t) => {
+            for failed in [r.err(), t.err()].into_iter().flatten() {
+                results.push(failed);
+            }
+            return (results, None);
+        }
+    };
+    let client = match IadvizeClient::for_site(&site.settings, rest, token) {
+        Ok(c) => c,
+        Err(e) => {
+            results.push(CheckResult::new(CheckId::IadvizeRestKey, CheckStatus::Fail, Some("iadvize_api_url"), e.to_string()));
+            return (results, None);
+        }
+    };
+
+    let (website, health) = tokio::join!(client.website(site_id), client.check_token());
+    results.push(match website {
+        Ok(w) => CheckResult::new(
+            CheckId::IadvizeRestKey,
+            CheckStatus::Pass,
+            None,
+            format!("The REST API key sees site {site_id} ({}).", w.label.as_deref().or(w.url.as_deref()).unwrap_or("no label")),
+        ),
+        Err(IadvizeError::NotFound { .. }) => CheckResult::new(
+            CheckId::IadvizeRestKey,
+            CheckStatus::Fail,
+            Some("iadvize_site_id"),
+            format!(
+                "The REST API key works but does not see site {site_id} on {}: check the site id and platform, or ask iAdvize for a key of this site.",
+                site.settings.platform
+            ),
+        ),
+        Err(e @ IadvizeError::RestKeyInvalid) => {
+            CheckResult::new(CheckId::IadvizeRestKey, CheckStatus::Fail, Some("secrets.iadvize_rest_api_key"), e.to_string())
+        }
+        Err(e) => CheckResult::new(CheckId::IadvizeRestKey, CheckStatus::Fail, None, e.to_string()),
+    });
+
+    let life = site.secret_stored_at(SecretKind::IadvizeGraphqlToken).map(|at| token_life(at, now));
+    let token_ok = matches!(health, TokenHealth::Valid);
+    results.push(match health {
+        TokenHealth::Valid => {
+            let hours = life.as_ref().map(|l| l.remaining_seconds / 3600);
+            match hours {
+                Some(h) if h < 3 => CheckResult::new(
+                    CheckId::IadvizeGraphqlToken,
+                    CheckStatus::Warn,
+                    Some("secrets.iadvize_graphql_token"),
+                    format!("The GraphQL token works but expires in about {h} h (tokens last 24 h): paste a new one soon."),
+                ),
+                Some(h) => CheckResult::new(
+                    CheckId::IadvizeGraphqlToken,
+                    CheckStatus::Pass,
+                    None,
+                    format!("The GraphQL token works; about {h} h left of its 24 h."),
+                ),
+                None => CheckResult::new(CheckId::IadvizeGraphqlToken, CheckStatus::Pass, None, "The GraphQL token works."),
+            }
+        }
+        TokenHealth::Invalid { .. } => CheckResult::new(
+            CheckId::IadvizeGraphqlToken,
+            CheckStatus::Fail,
+            Some("secrets.iadvize_graphql_token"),
+            "The iAdvize GraphQL token expired or is invalid (tokens last 24 h): get a new one and paste it in the site's settings.",
+        ),
+        TokenHealth::Unreachable { message, .. } => {
+            CheckResult::new(CheckId::IadvizeGraphqlToken, CheckStatus::Fail, None, message)
+        }
+    });
+    if !token_ok {
+        results.push(CheckResult::new(CheckId::IadvizeSite, CheckStatus::Skipped, None, "Not checked: the GraphQL token does not work."));
+        results.push(CheckResult::new(CheckId::IadvizeCompatibility, CheckStatus::Skipped, None, "Not checked: the GraphQL token does not work."));
+        return (results, None);
+    }
+
+    let (project, compat) = tokio::join!(client.project(site_id), client.compatibility_report());
+    results.push(match project {
+        Ok(p) => CheckResult::new(CheckId::IadvizeSite, CheckStatus::Pass, None, format!("GraphQL sees site {site_id} \"{}\".", p.name)),
+        Err(e) => CheckResult::new(
+            CheckId::IadvizeSite,
+            CheckStatus::Fail,
+            Some("iadvize_site_id"),
+            format!("GraphQL does not see site {site_id}: {e} Check the site id and platform, and that the token's user has access to it."),
+        ),
+    });
+    let compat = match compat {
+        Ok(report) => {
+            let problems: Vec<String> = report.problems().map(|i| i.path.clone()).collect();
+            results.push(if problems.is_empty() {
+                CheckResult::new(
+                    CheckId::IadvizeCompatibility,
+                    CheckStatus::Pass,
+                    None,
+                    format!("iAdvize's live schema has all {} parts of the contract the app relies on.", report.summary.checked),
+                )
+            } else {
+                CheckResult::new(
+                    CheckId::IadvizeCompatibility,
+                    CheckStatus::Fail,
+                    None,
+                    format!(
+                        "iAdvize's live schema lacks or changed {} part(s) the app relies on: {}. Conversations may not be read; send the diagnostics to support.",
+                        problems.len(),
+                        problems.join(", ")
+                    ),
+                )
+            });
+            Some(report)
+        }
+        Err(e) => {
+            results.push(CheckResult::new(CheckId::IadvizeCompatibility, CheckStatus::Fail, None, e.to_string()));
+            None
+        }
+    };
+    (results, compat)
+}
+
+impl Api {
+    /// Runs every check of a site (Zendesk and iAdvize side by side) and reports each one.
+    pub async fn check_connection(&self, site: &SiteRef) -> Result<ConnectionReport, ApiError> {
+        let site = self.site(site)?;
+        let now = self.clock().now();
+        let ((zendesk, forms_count), (iadvize, compatibility)) =
+            tokio::join!(check_zendesk(self, &site), check_iadvize(self, &site, now));
+        let checks: Vec<CheckResult> = zendesk.into_iter().chain(iadvize).collect();
+        let ok = checks
+            .iter()
+            .all(|c| matches!(c.status, CheckStatus::Pass | CheckStatus::Warn));
+        tracing::info!(site = site.id, ok, "connection checked");
+        Ok(ConnectionReport {
+            site_id: site.id,
+            checked_at: now,
+            ok,
+            checks,
+            compatibility,
+            forms_count,
+        })
+    }
+}
