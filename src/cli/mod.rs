@@ -2,10 +2,12 @@
 //! prints the result for people, or as stable JSON with `--json`.
 
 mod output;
+mod remote;
 mod sandbox;
 mod site;
 
 use clap::{Parser, Subcommand};
+use iadvize_zendesk::site::SiteRef;
 use iadvize_zendesk::{Api, ApiError, logging, paths};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +35,18 @@ enum Command {
     /// Add, list, show, change and remove site installations.
     #[command(subcommand)]
     Site(site::SiteCommand),
+    /// Test a site's connection to Zendesk and iAdvize (exit 0 only when every check passes).
+    Check {
+        site: SiteRef,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The site's Zendesk ticket forms with their fields, required flags and options.
+    Forms {
+        site: SiteRef,
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the built-in sandbox (simulated iAdvize and Zendesk) on loopback.
     Sandbox(sandbox::SandboxArgs),
 }
@@ -41,6 +55,8 @@ enum Command {
 pub enum Failure {
     Api(ApiError),
     Usage(String),
+    /// The command already printed why it failed (e.g. a connection check with failures).
+    Silent,
 }
 
 impl From<ApiError> for Failure {
@@ -58,6 +74,8 @@ pub fn main() -> ExitCode {
     let _guard = logging::init(&paths::log_dir(&data_dir), json_logs);
     let outcome = match cli.command {
         Command::Site(cmd) => with_api(&data_dir, |api| site::run(api, cmd)),
+        Command::Check { site, json } => with_api(&data_dir, |api| remote::check(api, site, json)),
+        Command::Forms { site, json } => with_api(&data_dir, |api| remote::forms(api, site, json)),
         Command::Sandbox(args) => sandbox::run(args),
     };
     match outcome {
@@ -66,6 +84,7 @@ pub fn main() -> ExitCode {
             output::print_error(&e);
             ExitCode::from(1)
         }
+        Err(Failure::Silent) => ExitCode::from(1),
         Err(Failure::Usage(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
