@@ -11,6 +11,10 @@ const COMMANDS: &[&str] = &[
     "change_settings",
     "set_secrets",
     "check_site_draft",
+    "check_connection",
+    "forms_overview",
+    "start_demo",
+    "demo_site_id",
 ];
 
 fn main() {

@@ -2,8 +2,10 @@
 
 use crate::state::Core;
 use iadvize_zendesk::api::KeychainStatus;
+use iadvize_zendesk::check::ConnectionReport;
+use iadvize_zendesk::forms::FormsOverview;
 use iadvize_zendesk::paths;
-use iadvize_zendesk::site::{SecretsDraft, SettingChange, Site, SiteDraft, SiteId};
+use iadvize_zendesk::site::{SecretsDraft, SettingChange, Site, SiteDraft, SiteId, SiteRef};
 use iadvize_zendesk::ApiError;
 use serde::Serialize;
 use tauri::State;
@@ -77,4 +79,24 @@ pub async fn check_site_draft(
     draft: SiteDraft,
 ) -> Result<Vec<iadvize_zendesk::FieldError>, ApiError> {
     core.run(move |api| api.check_draft(id, &draft)).await
+}
+
+#[tauri::command]
+pub async fn check_connection(core: State<'_, Core>, id: SiteId) -> Result<ConnectionReport, ApiError> {
+    core.api()?.check_connection(&SiteRef::Id(id)).await
+}
+
+#[tauri::command]
+pub async fn forms_overview(core: State<'_, Core>, id: SiteId) -> Result<FormsOverview, ApiError> {
+    core.api()?.forms_overview(&SiteRef::Id(id)).await
+}
+
+#[tauri::command]
+pub async fn start_demo(core: State<'_, Core>) -> Result<Site, ApiError> {
+    core.start_demo().await
+}
+
+#[tauri::command]
+pub async fn demo_site_id(core: State<'_, Core>) -> Result<Option<SiteId>, ApiError> {
+    core.run(|api| Ok(api.demo_site()?.map(|s| s.id))).await
 }

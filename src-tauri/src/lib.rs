@@ -5,7 +5,7 @@ pub mod state;
 
 use iadvize_zendesk::{logging, paths};
 use state::Core;
-use tauri::{Manager, Runtime};
+use tauri::{Emitter, Manager, Runtime};
 
 /// Adds the app's commands and state to a builder of any runtime (the real one, or the mock in
 /// tests).
@@ -23,6 +23,10 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>, core: Core) -> taur
             commands::change_settings,
             commands::set_secrets,
             commands::check_site_draft,
+            commands::check_connection,
+            commands::forms_overview,
+            commands::start_demo,
+            commands::demo_site_id,
         ])
 }
 
@@ -30,16 +34,40 @@ pub fn context() -> tauri::Context<tauri::Wry> {
     tauri::generate_context!("../tauri.conf.json")
 }
 
+/// Restarts the built-in sandbox for an existing demo site (its addresses change with each
+/// start), or, when asked and no site exists, creates the demo so a new admin sees the app work.
+async fn resume_demo(app: tauri::AppHandle, demo_if_empty: bool) {
+    let core = app.state::<Core>();
+    let Ok(api) = core.api() else { return };
+    let wanted = tauri::async_runtime::spawn_blocking(move || -> Result<bool, iadvize_zendesk::ApiError> {
+        Ok(api.demo_site()?.is_some() || (demo_if_empty && api.list_sites()?.is_empty()))
+    })
+    .await;
+    if let Ok(Ok(true)) = wanted {
+        match core.start_demo().await {
+            Ok(site) => {
+                tracing::info!(site = site.id, "demo sandbox started");
+                let _ = app.emit("sites-changed", ());
+            }
+            Err(e) => tracing::warn!(error = %e, "the demo sandbox could not start"),
+        }
+    }
+}
+
 pub fn run() {
+    // `--demo-if-empty` (scripts/launch.sh): with no site configured, start on the sandbox.
+    let demo_if_empty = std::env::args().any(|a| a == "--demo-if-empty");
     let data_dir = paths::default_data_dir();
     let _log_guard = logging::init(&paths::log_dir(&data_dir), false);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "desktop app starting");
     let core = Core::open(data_dir);
     let app = with_commands(tauri::Builder::default(), core)
-        .setup(|app| {
+        .setup(move |app| {
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.set_focus();
             }
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move { resume_demo(handle, demo_if_empty).await });
             Ok(())
         })
         .build(context());

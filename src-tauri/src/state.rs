@@ -8,6 +8,8 @@ use std::sync::Arc;
 pub struct Core {
     pub data_dir: PathBuf,
     api: Result<Arc<Api>, ApiError>,
+    /// The built-in sandbox, while a demo site uses it.
+    demo: tokio::sync::Mutex<Option<iadvize_zendesk_sandbox::Sandbox>>,
 }
 
 impl Core {
@@ -16,7 +18,27 @@ impl Core {
         if let Err(e) = &api {
             tracing::error!(code = %e.code, error = %e, "cannot open the data folder");
         }
-        Core { data_dir, api }
+        Core {
+            data_dir,
+            api,
+            demo: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn api(&self) -> Result<Arc<Api>, ApiError> {
+        self.api.clone()
+    }
+
+    /// Starts the built-in sandbox (once) and points the demo site at it, creating the site the
+    /// first time.
+    pub async fn start_demo(&self) -> Result<iadvize_zendesk::site::Site, ApiError> {
+        let mut demo = self.demo.lock().await;
+        if demo.is_none() {
+            *demo = Some(iadvize_zendesk::demo::start_sandbox().await?);
+        }
+        let sandbox = demo.as_ref().expect("started above");
+        let (zendesk, iadvize) = (sandbox.zendesk_url(), sandbox.iadvize_url());
+        self.run(move |api| api.ensure_demo_site(&zendesk, &iadvize)).await
     }
 
     /// Runs a blocking core call (SQLite, keychain) off the async runtime's threads.

@@ -143,8 +143,23 @@ pub async fn blur(client: &Client) {
         .unwrap();
 }
 
+/// Clicks once the element is there and interactable (buttons start disabled while the app
+/// loads its state).
 pub async fn click(client: &Client, css: &str) {
-    wait_for(client, css).await.click().await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let element = wait_for(client, css).await;
+        let enabled = element.is_enabled().await.unwrap_or(false);
+        if enabled {
+            match element.click().await {
+                Ok(()) => return,
+                Err(e) if Instant::now() >= deadline => panic!("cannot click {css}: {e}"),
+                Err(_) => {}
+            }
+        }
+        assert!(Instant::now() < deadline, "{css} stayed disabled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Saves a screenshot after two animation frames (earlier, WebKit may hand a stale frame).
@@ -174,4 +189,12 @@ pub async fn page_text(client: &Client) -> String {
         .await
         .unwrap();
     format!("{source}\n{}", values.as_str().unwrap_or_default())
+}
+
+/// A fresh data folder for one test.
+pub fn tempdir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("iz-e2e-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }

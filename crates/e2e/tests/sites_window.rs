@@ -105,10 +105,3 @@ fn assert_no_secret(page: &str) {
         assert!(!page.contains(secret), "the page shows the secret {secret}");
     }
 }
-
-fn tempdir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("iz-e2e-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}

@@ -2,6 +2,8 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { ApiError } from "../bindings/ApiError";
 import type { AppInfo } from "../bindings/AppInfo";
+import type { ConnectionReport } from "../bindings/ConnectionReport";
+import type { FormsOverview } from "../bindings/FormsOverview";
 import type { FieldError } from "../bindings/FieldError";
 import type { KeychainStatus } from "../bindings/KeychainStatus";
 import type { SecretsDraft } from "../bindings/SecretsDraft";
@@ -39,4 +41,8 @@ export const api = {
   setSecrets: (id: number, secrets: SecretsDraft) => call<Site>("set_secrets", { id, secrets }),
   checkSiteDraft: (id: number | null, draft: SiteDraft) =>
     call<FieldError[]>("check_site_draft", { id, draft }),
+  checkConnection: (id: number) => call<ConnectionReport>("check_connection", { id }),
+  formsOverview: (id: number) => call<FormsOverview>("forms_overview", { id }),
+  startDemo: () => call<Site>("start_demo"),
+  demoSiteId: () => call<number | null>("demo_site_id"),
 };

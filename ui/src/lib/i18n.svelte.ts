@@ -44,7 +44,8 @@ export function format(template: string, params: Record<string, string | number>
 }
 
 export function t(key: MessageKey, params?: Record<string, string | number>): string {
-  return format(dictionaries[i18n.locale][key] ?? dictionaries.en[key], params);
+  const template = dictionaries[i18n.locale][key] ?? dictionaries.en[key];
+  return template === undefined ? key : format(template, params);
 }
 
 /**
