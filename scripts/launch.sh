@@ -22,4 +22,5 @@ fi
 scripts/install-deps.sh
 (cd ui && npm run --silent build)
 cargo build --release -p iadvize-zendesk-desktop
-exec target/release/iadvize-zendesk-desktop "$@"
+# With no site configured yet, the app starts on the built-in sandbox (a demo site).
+exec target/release/iadvize-zendesk-desktop --demo-if-empty "$@"
