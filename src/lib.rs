@@ -14,6 +14,7 @@ pub mod paths;
 pub mod secret;
 pub mod site;
 pub mod store;
+pub mod sync;
 pub mod zendesk;
 
 pub use api::Api;

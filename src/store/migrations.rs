@@ -49,6 +49,74 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (site_id, kind)
     ) STRICT;
     "#,
+    // 2: the delivery ledger (one row per site + conversation, its state and attempts), the
+    // poll cursor of each site, and the admin's default values for required form fields.
+    r#"
+    CREATE TABLE ledger (
+        site_id            INTEGER NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+        conversation_id    TEXT NOT NULL,
+        legacy_id          INTEGER,
+        closed_at          TEXT NOT NULL,
+        state              TEXT NOT NULL
+                           CHECK (state IN ('waiting', 'sending', 'delivered', 'escalated', 'failed')),
+        -- When it may be sent: closed_at + grace period, later after a retriable failure.
+        due_at             TEXT NOT NULL,
+        external_id        TEXT NOT NULL,
+        ticket_id          INTEGER,
+        -- How the ticket came to be: import, create, escalation_create, escalation_update,
+        -- escalation_followup.
+        path               TEXT,
+        escalation         INTEGER NOT NULL DEFAULT 0,
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        error_code         TEXT,
+        error_message      TEXT,
+        -- What the stats need, kept when the payload is dropped.
+        channel            TEXT,
+        agent_name         TEXT,
+        agent_kind         TEXT,
+        campaign           TEXT,
+        -- The conversation as read from iAdvize (JSON), until its ticket exists.
+        payload            TEXT,
+        created_at         TEXT NOT NULL,
+        updated_at         TEXT NOT NULL,
+        PRIMARY KEY (site_id, conversation_id)
+    ) STRICT;
+    CREATE INDEX ledger_due ON ledger (site_id, state, due_at);
+    CREATE INDEX ledger_closed ON ledger (site_id, closed_at);
+
+    CREATE TABLE attempts (
+        id              INTEGER PRIMARY KEY,
+        site_id         INTEGER NOT NULL,
+        conversation_id TEXT NOT NULL,
+        at              TEXT NOT NULL,
+        action          TEXT NOT NULL,
+        outcome         TEXT NOT NULL,
+        ticket_id       INTEGER,
+        error_code      TEXT,
+        message         TEXT,
+        -- Zendesk's `details`, per field, as JSON.
+        details         TEXT,
+        FOREIGN KEY (site_id, conversation_id) REFERENCES ledger (site_id, conversation_id) ON DELETE CASCADE
+    ) STRICT;
+    CREATE INDEX attempts_conversation ON attempts (site_id, conversation_id, id);
+
+    CREATE TABLE sync_cursors (
+        site_id         INTEGER PRIMARY KEY REFERENCES sites (id) ON DELETE CASCADE,
+        -- Every conversation closed before this instant is in the ledger.
+        polled_until    TEXT NOT NULL,
+        last_poll_at    TEXT,
+        last_error_code TEXT,
+        last_error      TEXT
+    ) STRICT;
+
+    CREATE TABLE site_field_defaults (
+        site_id  INTEGER NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+        field_id INTEGER NOT NULL,
+        -- The value as Zendesk takes it (JSON).
+        value    TEXT NOT NULL,
+        PRIMARY KEY (site_id, field_id)
+    ) STRICT;
+    "#,
 ];
 
 pub fn latest_version() -> i64 {
@@ -107,6 +175,24 @@ mod tests {
                'https://{platform}.iadvize.com/admin/conversation/{conversation_id}',
                '2026-11-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00');
            INSERT INTO site_secrets VALUES (7, 'zendesk_api_token', '2026-11-01 00:00:00+00:00');"#,
+    ), (
+        2,
+        r#"INSERT INTO meta VALUES ('install_id', 'fixture-install');
+           INSERT INTO sites (id, name, platform, iadvize_site_id, zendesk_domain, zendesk_email,
+               zendesk_auth, country, start_from, conversation_url_template, created_at, updated_at)
+           VALUES (7, 'Shop v1', 'ha', 4521, 'https://acme.zendesk.com', 'a@acme.example',
+               'api_token', 'France', '2026-11-01 00:00:00+00:00',
+               'https://{platform}.iadvize.com/admin/conversation/{conversation_id}',
+               '2026-11-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00');
+           INSERT INTO site_secrets VALUES (7, 'zendesk_api_token', '2026-11-01 00:00:00+00:00');
+           INSERT INTO ledger (site_id, conversation_id, closed_at, state, due_at, external_id,
+               ticket_id, path, created_at, updated_at)
+           VALUES (7, 'c-1', '2026-11-02 00:00:00+00:00', 'delivered', '2026-11-02 00:05:00+00:00',
+               'iadvize:ha:4521:c-1', 99, 'import', '2026-11-02 00:00:00+00:00', '2026-11-02 00:06:00+00:00');
+           INSERT INTO attempts (site_id, conversation_id, at, action, outcome, ticket_id)
+           VALUES (7, 'c-1', '2026-11-02 00:06:00+00:00', 'import', 'delivered', 99);
+           INSERT INTO sync_cursors VALUES (7, '2026-11-02 00:00:00+00:00', NULL, NULL, NULL);
+           INSERT INTO site_field_defaults VALUES (7, 360001, '"refund"');"#,
     )];
 
     fn memory() -> Connection {
@@ -143,6 +229,14 @@ mod tests {
             assert_eq!(site.settings.name, "Shop v1");
             assert_eq!(site.settings.grace_seconds, 300, "defaults filled");
             assert_eq!(site.secrets.len(), 1);
+            if version >= 2 {
+                let (state, ticket): (String, i64) = conn
+                    .query_row("SELECT state, ticket_id FROM ledger WHERE site_id = 7", [], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .unwrap();
+                assert_eq!((state.as_str(), ticket), ("delivered", 99));
+            }
         }
     }
 

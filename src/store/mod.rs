@@ -2,6 +2,7 @@
 //! WAL mode so readers never block the sync writer; foreign keys on every connection.
 
 pub mod migrations;
+pub mod ledger;
 pub mod sites;
 
 use rusqlite::{Connection, OptionalExtension};
