@@ -7,12 +7,12 @@
 
 use crate::site::Platform;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
 /// What kind of iAdvize user handled a contact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export, rename = "IadvizeAgentKind")]
 pub enum AgentKind {
@@ -25,7 +25,7 @@ pub enum AgentKind {
 }
 
 /// An iAdvize user who took part in a conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export, rename = "IadvizeAgent")]
 pub struct Agent {
     /// iAdvize's (legacy, integer) user id; the REST `operator/{id}`.
@@ -48,7 +48,7 @@ impl Agent {
 }
 
 /// The visitor (customer) of a conversation.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export, rename = "IadvizeVisitor")]
 pub struct Visitor {
     pub first_name: Option<String>,
@@ -81,7 +81,7 @@ impl Visitor {
 }
 
 /// Who wrote a message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[ts(export, rename = "IadvizeAuthor")]
 pub enum Author {
@@ -94,7 +94,7 @@ pub enum Author {
 }
 
 /// Something attached to a message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[ts(export, rename = "IadvizeAttachment")]
 pub enum MessageAttachment {
@@ -118,7 +118,7 @@ pub enum MessageAttachment {
 }
 
 /// One message of the transcript.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export, rename = "IadvizeMessage")]
 pub struct Message {
     #[ts(type = "string")]
@@ -141,7 +141,7 @@ impl Message {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export, rename = "IadvizeConversationTag")]
 pub struct ConversationTag {
     pub id: String,
@@ -149,7 +149,7 @@ pub struct ConversationTag {
 }
 
 /// The engagement campaign (targeting rule) that started the conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export, rename = "IadvizeCampaign")]
 pub struct Campaign {
     pub id: String,
@@ -158,7 +158,7 @@ pub struct Campaign {
 }
 
 /// An iAdvize site (GraphQL `Project`, REST `website`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export, rename = "IadvizeProject")]
 pub struct Project {
     pub id: i64,
@@ -166,7 +166,7 @@ pub struct Project {
 }
 
 /// One answer an agent gave in a closing-form plugin when closing the conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export, rename = "IadvizeClosingFormAnswer")]
 pub struct ClosingFormAnswer {
     /// The id the plugin gave the input, e.g. `escalate`, `private_note`, `zendesk_field_123`.
@@ -177,7 +177,7 @@ pub struct ClosingFormAnswer {
 }
 
 /// A finished conversation with everything a ticket needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export, rename = "IadvizeConversation")]
 pub struct Conversation {
     /// iAdvize's conversation UUID (stable key of the conversation).

@@ -415,3 +415,16 @@ pub fn attempts(conn: &Connection, site: SiteId, conversation_id: &str) -> rusql
     })?
     .collect()
 }
+
+impl From<LedgerError> for crate::error::ApiError {
+    fn from(e: LedgerError) -> Self {
+        match e {
+            LedgerError::Sqlite(e) => e.into(),
+            LedgerError::Unknown(id) => crate::error::ApiError::new(
+                "sync.unknown_conversation",
+                format!("Conversation {id} is not in this site's log: it was never polled, or it closed before the site's start point."),
+            ),
+            LedgerError::Transition(t) => crate::error::ApiError::new("sync.invalid_transition", t.to_string()),
+        }
+    }
+}

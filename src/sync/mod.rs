@@ -2,3 +2,4 @@
 //! what is due to Zendesk, one ticket per conversation, ever.
 
 pub mod ledger;
+pub mod poll;
