@@ -7,6 +7,7 @@ pub mod check;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod escalation;
 pub mod forms;
 pub mod iadvize;
 pub mod logging;
