@@ -71,6 +71,23 @@ pub enum SolveWithoutAssignee {
     Allow,
 }
 
+/// What `POST /users/create_many` does with an item whose e-mail already belongs to a user.
+/// Zendesk's documentation of the endpoint does not say (checked: the OAS `CreateManyUsers`,
+/// the Users and Job Statuses pages), so it is a switch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ExistingEmail {
+    /// The item fails, the user is left unchanged: `{index, action:"create", success:false,
+    /// status:"Failed", error:"RecordInvalid", details}` where `details` is the JSON of
+    /// `{"email":[{"description":"Email: x is already being used by another user",
+    /// "error":"DuplicateValue"}]}` (what `POST /users` answers as a 422, facts §5).
+    #[default]
+    Fail,
+    /// The item reports the existing user's id like a created one (`{id, index,
+    /// status:"Created"}`) and the user is left unchanged.
+    ReuseExisting,
+}
+
 /// Switches for every behaviour the facts sheets mark unconfirmed. Defaults follow the
 /// most likely reading; tests flip them to prove the client copes with both.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -102,6 +119,12 @@ pub struct Switches {
     pub auto_close_after_hours: u64,
     /// The iAdvize REST `fail`/`error` envelopes come with these HTTP statuses (undocumented).
     pub iadvize_rest_error_http_status: bool,
+    /// What `users/create_many` does with an e-mail that already exists (undocumented).
+    pub create_many_users_existing_email: ExistingEmail,
+    /// The account may bulk-import users (`users/create_many`). Documented, but an account
+    /// setting: Zendesk leaves it off until the owner asks Zendesk Support, and answers 403
+    /// meanwhile (OAS `CreateManyUsers`). On by default here so the happy path works.
+    pub bulk_user_imports_enabled: bool,
 }
 
 impl Default for Switches {
@@ -119,6 +142,8 @@ impl Default for Switches {
             oauth_returns_refresh_token: false,
             auto_close_after_hours: 96,
             iadvize_rest_error_http_status: true,
+            create_many_users_existing_email: ExistingEmail::default(),
+            bulk_user_imports_enabled: true,
         }
     }
 }

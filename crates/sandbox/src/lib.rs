@@ -11,7 +11,7 @@ mod server;
 mod shared;
 mod zendesk;
 
-pub use config::{Latency, Plan, SandboxConfig, SolveWithoutAssignee, Switches};
+pub use config::{ExistingEmail, Latency, Plan, SandboxConfig, SolveWithoutAssignee, Switches};
 pub use control::{CommentView, Control, EmailView, FieldValueView, JobView, TicketView, UserView};
 pub use faults::{Api, Fault, FaultRule, Trigger};
 pub use iadvize::graphql::CONTRACT_SDL as IADVIZE_CONTRACT_SDL;

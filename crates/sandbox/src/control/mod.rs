@@ -77,6 +77,9 @@ pub struct UserView {
     pub email: Option<String>,
     /// `admin`, `agent`, `light_agent` or `end_user`.
     pub role: String,
+    /// Whether the user's identity is verified (`verified: true` on create).
+    #[serde(default)]
+    pub verified: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -159,6 +162,7 @@ pub(crate) fn user_view(u: &User) -> UserView {
             Role::EndUser => "end_user",
         }
         .into(),
+        verified: u.verified,
         created_at: u.created_at,
     }
 }

@@ -3,7 +3,7 @@
 use super::auth::{Identity, Need, require};
 use super::errors::ApiError;
 use super::http::{Params, offset_page, parse_body, root};
-use super::model::{CreatedVia, User};
+use super::model::{CreatedVia, JobKind, User};
 use crate::shared::Shared;
 use axum::Extension;
 use axum::Json;
@@ -48,25 +48,29 @@ pub async fn import_many(
         &caller,
         &parse_body(&body)?,
         "bulk_import_tickets",
-        true,
+        JobKind::ImportTickets,
     )
 }
 
-/// Shared by `tickets/create_many` and the bulk import: at most 100 tickets, at most 30 jobs
-/// queued or working.
-pub fn enqueue(sh: &Shared, caller: &User, body: &Value, job_type: &str, import: bool) -> R {
-    let tickets = root(body, "tickets")?
-        .as_array()
-        .cloned()
-        .ok_or_else(|| ApiError::bad_request("InvalidValue", "`tickets` must be an array"))?;
-    if tickets.is_empty() || tickets.len() > 100 {
+/// Shared by every bulk endpoint (`tickets/create_many`, the bulk import, `users/create_many`):
+/// 1 to 100 items under the root key (`tickets` or `users`), else 400; at most 30 jobs queued
+/// or working, else 429 TooManyJobs.
+pub fn enqueue(sh: &Shared, caller: &User, body: &Value, job_type: &str, kind: JobKind) -> R {
+    let key = match kind {
+        JobKind::CreateUsers => "users",
+        JobKind::CreateTickets | JobKind::ImportTickets => "tickets",
+    };
+    let items = root(body, key)?.as_array().cloned().ok_or_else(|| {
+        ApiError::bad_request("InvalidValue", &format!("`{key}` must be an array"))
+    })?;
+    if items.is_empty() || items.len() > 100 {
         return Err(ApiError::bad_request(
             "InvalidValue",
-            "Between 1 and 100 tickets can be sent at once",
+            &format!("Between 1 and 100 {key} can be sent at once"),
         ));
     }
     sh.with_zd(|zd, ctx| {
-        let job = zd.enqueue_job(ctx, caller, job_type, tickets, import)?;
+        let job = zd.enqueue_job(ctx, caller, job_type, items, kind)?;
         Ok(Json(json!({"job_status": job.to_json(ctx.base)})).into_response())
     })
 }

@@ -33,6 +33,7 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
             "/api/v2/users/create_or_update",
             post(users::create_or_update_user),
         )
+        .route("/api/v2/users/create_many", post(users::create_many_users))
         .route("/api/v2/users/{user_id}", get(users::show_user))
         .route("/api/v2/search", get(users::search))
         .route("/api/v2/tickets", get(tickets::list).post(tickets::create))

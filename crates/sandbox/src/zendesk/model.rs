@@ -454,6 +454,17 @@ pub struct Email {
     pub sent_at: DateTime<Utc>,
 }
 
+/// What a bulk job does with its payload when it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    /// `tickets/create_many`: Tickets API, triggers run.
+    CreateTickets,
+    /// `imports/tickets/create_many`: Import API, timestamps kept, no triggers.
+    ImportTickets,
+    /// `users/create_many`: one user per item.
+    CreateUsers,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Job {
     pub id: String,
@@ -468,7 +479,7 @@ pub struct Job {
     #[serde(skip)]
     pub caller_id: Id,
     #[serde(skip)]
-    pub import: bool,
+    pub kind: JobKind,
 }
 
 impl Job {

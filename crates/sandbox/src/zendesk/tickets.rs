@@ -96,7 +96,7 @@ pub async fn create_many(
         &caller,
         &parse_body(&body)?,
         "bulk_create_tickets",
-        false,
+        super::model::JobKind::CreateTickets,
     )
 }
 

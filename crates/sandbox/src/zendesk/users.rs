@@ -1,5 +1,6 @@
 //! Users: `me` lives in auth.rs; here search, show, show_many, create, create_or_update,
-//! and the general search API (with its indexing delay).
+//! create_many (a bulk job, run in state.rs), and the general search API (with its indexing
+//! delay).
 
 use super::auth::{Identity, Need, require};
 use super::errors::ApiError;
@@ -172,6 +173,29 @@ pub async fn create_or_update_user(
         )
             .into_response())
     })
+}
+
+/// `POST /users/create_many` (facts §5, OAS `CreateManyUsers`): 1 to 100 users as a background
+/// job, like the bulk ticket endpoints (400 outside 1..=100, TooManyJobs past 30 jobs). Allowed
+/// for admins and for agents in custom roles with the permission to manage end users; the
+/// sandbox has no custom roles, so admins only (as `create_or_update`). 403 while bulk user
+/// imports are not enabled on the account (the `bulk_user_imports_enabled` switch).
+pub async fn create_many_users(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    body: Bytes,
+) -> R {
+    let caller = require(&id, Need::Admin)?;
+    if !sh.settings().switches.bulk_user_imports_enabled {
+        return Err(ApiError::forbidden());
+    }
+    super::imports::enqueue(
+        &sh,
+        &caller,
+        &parse_body(&body)?,
+        "bulk_create_users",
+        super::model::JobKind::CreateUsers,
+    )
 }
 
 /// `GET /api/v2/search?query=`: offset pages, at most 1,000 results reachable (facts §5).
