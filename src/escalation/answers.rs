@@ -19,7 +19,7 @@ use ts_rs::TS;
 /// An answer as the UI or the closing form gives it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(untagged)]
-#[ts(export)]
+#[ts(export, rename = "EscalationAnswerValue")]
 pub enum AnswerValue {
     Bool(bool),
     Number(#[ts(type = "number")] Number),
@@ -65,7 +65,7 @@ pub type Answers = BTreeMap<i64, AnswerValue>;
 
 /// A problem with one answer, for the log and the escalation screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "EscalationAnswerError")]
 pub struct AnswerError {
     /// The Zendesk field, when the answer names one.
     pub field_id: Option<i64>,
@@ -108,7 +108,7 @@ impl AnswerError {
 /// Stable codes the UI and the log can switch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export, rename = "EscalationAnswerErrorCode")]
 pub enum AnswerErrorCode {
     /// The value is not one Zendesk accepts for the field's type: not sent.
     Invalid,
@@ -131,7 +131,7 @@ pub enum AnswerErrorCode {
 
 /// What one field looks like for the given answers and target status (live preview).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "EscalationFieldState")]
 pub struct FieldState {
     pub id: i64,
     pub visible: bool,
@@ -147,7 +147,7 @@ pub struct FieldState {
 
 /// An answer to a hidden field: not sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "EscalationDroppedAnswer")]
 pub struct DroppedAnswer {
     pub field_id: i64,
     pub field_title: String,
@@ -156,7 +156,7 @@ pub struct DroppedAnswer {
 
 /// The outcome of checking answers against the rebuilt form for a target status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "EscalationValidatedAnswers")]
 pub struct ValidatedAnswers {
     /// The status the requirements were checked for (`new`, `open`, `solved`...).
     pub status: String,
@@ -223,8 +223,7 @@ fn mask_card_like(v: &str) -> String {
             let mut j = i;
             let mut digits = String::new();
             let mut end = i;
-            while j < chars.len() && (chars[j].is_ascii_digit() || matches!(chars[j], ' ' | '-'))
-            {
+            while j < chars.len() && (chars[j].is_ascii_digit() || matches!(chars[j], ' ' | '-')) {
                 if chars[j].is_ascii_digit() {
                     digits.push(chars[j]);
                     end = j + 1;
@@ -377,7 +376,9 @@ fn parse_card(s: &str) -> Result<Value, String> {
         .chars()
         .all(|c| c.is_ascii_digit() || matches!(c, 'X' | 'x' | '*' | '•'))
     {
-        return Err("may hold only digits, spaces and dashes (the last 4 digits of the card)".into());
+        return Err(
+            "may hold only digits, spaces and dashes (the last 4 digits of the card)".into(),
+        );
     }
     let chars: Vec<char> = compact.chars().collect();
     if chars.len() < 4 || !chars[chars.len() - 4..].iter().all(char::is_ascii_digit) {
@@ -524,7 +525,9 @@ fn condition_holds(condition: &Value, parent: &RebuiltField, value: Option<&Valu
             match condition {
                 Value::Array(want) => {
                     !want.is_empty()
-                        && want.iter().all(|w| w.as_str().is_some_and(|w| have.contains(&w)))
+                        && want
+                            .iter()
+                            .all(|w| w.as_str().is_some_and(|w| have.contains(&w)))
                 }
                 other => key(other).is_some_and(|w| have.contains(&w.as_str())),
             }
@@ -555,8 +558,7 @@ impl<'a> Visibility<'a> {
             None => false,
             Some(&i) => {
                 let field = &self.form.fields[i];
-                field.shown_when.is_empty()
-                    || (0..field.shown_when.len()).any(|c| self.holds(i, c))
+                field.shown_when.is_empty() || (0..field.shown_when.len()).any(|c| self.holds(i, c))
             }
         };
         self.memo.insert(id, Some(v));
@@ -723,7 +725,8 @@ impl RebuiltForm {
             if self.field(*id).is_some() || value.is_empty() {
                 continue;
             }
-            out.errors.push(self.not_on_form(*id, None, value.display()));
+            out.errors
+                .push(self.not_on_form(*id, None, value.display()));
         }
         out
     }
@@ -736,7 +739,10 @@ impl RebuiltForm {
             .or_else(|| label.map(str::to_string))
             .unwrap_or_else(|| format!("field {id}"));
         let why = if let Some(s) = self.system_fields.iter().find(|f| f.id == id) {
-            format!("is a system field, filled by {}: the answer is ignored", s.filled_by)
+            format!(
+                "is a system field, filled by {}: the answer is ignored",
+                s.filled_by
+            )
         } else if let Some(s) = self.skipped.iter().find(|f| f.id == id) {
             match s.reason {
                 super::SkipReason::Inactive => {
@@ -756,7 +762,13 @@ impl RebuiltForm {
                 self.form_name
             )
         };
-        AnswerError::new(Some(id), title, Some(value), super::AnswerErrorCode::NotOnForm, why)
+        AnswerError::new(
+            Some(id),
+            title,
+            Some(value),
+            super::AnswerErrorCode::NotOnForm,
+            why,
+        )
     }
 }
 
@@ -766,7 +778,10 @@ mod tests {
 
     #[test]
     fn card_like_numbers_are_masked_in_logs() {
-        assert_eq!(mask_card_like("card 4111 1111 1111 1111 ok"), "card …1111 ok");
+        assert_eq!(
+            mask_card_like("card 4111 1111 1111 1111 ok"),
+            "card …1111 ok"
+        );
         assert_eq!(mask_card_like("4111-1111-1111-1234"), "…1234");
         assert_eq!(mask_card_like("order 123456"), "order 123456");
         assert_eq!(mask_card_like("2026-12-31"), "2026-12-31");

@@ -10,7 +10,9 @@
 //! example uses it: a child shows when its parent CHECKBOX is checked (one level; whether the
 //! plugin shows deeper levels is not documented, see [`Nesting`]).
 
-use super::answers::{AnswerError, AnswerErrorCode, AnswerValue, Answers, ValidatedAnswers, parse_flag};
+use super::answers::{
+    AnswerError, AnswerErrorCode, AnswerValue, Answers, ValidatedAnswers, parse_flag,
+};
 use super::form::{
     ESCALATE_INPUT, FIELD_INPUT_PREFIX, FieldInput, RebuiltField, RebuiltForm, RequiredWhen,
 };
@@ -153,7 +155,11 @@ fn label_for(form: &RebuiltForm, field: &RebuiltField, parent_says_condition: bo
                 }
             }
         }
-        let lead = if parent_says_condition { "when shown, required" } else { "then required" };
+        let lead = if parent_says_condition {
+            "when shown, required"
+        } else {
+            "then required"
+        };
         if always {
             parts.push(lead.into());
         } else if !statuses.is_empty() {
@@ -231,9 +237,7 @@ impl RebuiltForm {
             },
         ];
         for field in &self.fields {
-            let parent = by_condition
-                .then(|| checkbox_parent(self, field))
-                .flatten();
+            let parent = by_condition.then(|| checkbox_parent(self, field)).flatten();
             let options = match &field.input {
                 FieldInput::Dropdown { options } => Some(
                     options

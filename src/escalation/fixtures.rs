@@ -83,7 +83,12 @@ pub fn fields() -> Vec<TicketField> {
         custom(IADVIZE_COUNTRY, "text", "iAdvize Country", json!({})),
         custom(IADVIZE_CAMPAIGN, "text", "iAdvize Campaign", json!({})),
         custom(SUMMARY, "textarea", "Conversation summary", json!({})),
-        custom(REFUND_REQUESTED, "checkbox", "Refund requested", json!({"tag": "refund_requested"})),
+        custom(
+            REFUND_REQUESTED,
+            "checkbox",
+            "Refund requested",
+            json!({"tag": "refund_requested"}),
+        ),
         custom(FOLLOW_UP_DATE, "date", "Follow-up date", json!({})),
         custom(ORDER_NUMBER, "integer", "Order number", json!({})),
         custom(REFUND_AMOUNT, "decimal", "Refund amount", json!({})),
@@ -123,7 +128,12 @@ pub fn fields() -> Vec<TicketField> {
             json!({"required": true, "custom_field_options": options(360_010_201, &[
                 ("Level 1", "level_1"), ("Level 2", "level_2"), ("Level 3", "level_3")], None)}),
         ),
-        custom(INTERNAL_CODE, "text", "Internal code (retired)", json!({"active": false})),
+        custom(
+            INTERNAL_CODE,
+            "text",
+            "Internal code (retired)",
+            json!({"active": false}),
+        ),
         custom(
             REFUND_METHOD,
             "tagger",
@@ -131,7 +141,12 @@ pub fn fields() -> Vec<TicketField> {
             json!({"custom_field_options": options(360_010_301, &[
                 ("Card", "card_refund"), ("Bank transfer", "bank_transfer")], None)}),
         ),
-        custom(IBAN, "text", "IBAN", json!({"agent_description": "The customer's bank account"})),
+        custom(
+            IBAN,
+            "text",
+            "IBAN",
+            json!({"agent_description": "The customer's bank account"}),
+        ),
         custom(SURVEY_OPT_OUT, "checkbox", "Survey opt-out", json!({})),
         custom(OPT_OUT_REASON, "text", "Why no survey", json!({})),
         custom(SIGNATURE, "signature_pad", "Signature", json!({})),
@@ -150,7 +165,10 @@ fn system_ids() -> Vec<i64> {
 }
 
 fn form(id: i64, name: &str, extra: &[i64], conditions: Value) -> TicketForm {
-    let ids: Vec<i64> = system_ids().into_iter().chain(extra.iter().copied()).collect();
+    let ids: Vec<i64> = system_ids()
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
     serde_json::from_value(json!({
         "id": id, "name": name, "raw_name": name, "display_name": name, "active": true,
         "default": false, "position": 2, "ticket_field_ids": ids, "end_user_conditions": [],

@@ -71,7 +71,9 @@ pub enum FieldInput {
     Text,
     Textarea,
     /// Checked adds `tag` to the ticket.
-    Checkbox { tag: Option<String> },
+    Checkbox {
+        tag: Option<String>,
+    },
     /// `YYYY-MM-DD`.
     Date,
     /// A whole number (optional sign, digits).
@@ -80,11 +82,18 @@ pub enum FieldInput {
     Decimal,
     /// Text matching `pattern` (Ruby syntax, as Zendesk has it). `checked` is false when the
     /// app cannot check it (Zendesk will): see the form's warnings.
-    Regexp { pattern: String, checked: bool },
+    Regexp {
+        pattern: String,
+        checked: bool,
+    },
     /// Zendesk "tagger": one option's `value`.
-    Dropdown { options: Vec<FieldChoice> },
+    Dropdown {
+        options: Vec<FieldChoice>,
+    },
     /// Several options' values.
-    Multiselect { options: Vec<FieldChoice> },
+    Multiselect {
+        options: Vec<FieldChoice>,
+    },
     /// The id of a record: `relationship_target_type` is `zen:user`, `zen:organization`,
     /// `zen:ticket` or `zen:custom_object:<key>`; `target` says it in words ("user").
     Lookup {
@@ -96,7 +105,7 @@ pub enum FieldInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "RebuiltFieldChoice")]
 pub struct FieldChoice {
     /// What the agent sees.
     pub name: String,
@@ -107,7 +116,7 @@ pub struct FieldChoice {
 
 /// A field shows when its parent (itself shown) has `value`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "RebuiltFieldCondition")]
 pub struct ShowCondition {
     pub parent_field_id: i64,
     pub parent_title: String,
@@ -123,13 +132,15 @@ pub struct ShowCondition {
 /// When a shown conditional field must have a value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export, rename = "RebuiltFieldRequiredWhen")]
 pub enum RequiredWhen {
     Never,
     /// On every status.
     Always,
     /// When the ticket is set to one of these (`solved`, `open`...).
-    OnStatuses { statuses: Vec<String> },
+    OnStatuses {
+        statuses: Vec<String>,
+    },
 }
 
 impl RequiredWhen {
@@ -167,7 +178,7 @@ impl RequiredWhen {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export, rename = "RebuiltFieldDefaultSource")]
 pub enum DefaultSource {
     /// The dropdown/multiselect option marked default in Zendesk.
     Zendesk,
@@ -176,7 +187,7 @@ pub enum DefaultSource {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "RebuiltFormSystemField")]
 pub struct SystemFieldNote {
     pub id: i64,
     /// `subject`, `description`, `status`, `priority`...
@@ -187,7 +198,7 @@ pub struct SystemFieldNote {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "RebuiltFormSkippedField")]
 pub struct SkippedField {
     pub id: i64,
     /// None when Zendesk did not return the field (deleted).
@@ -198,7 +209,7 @@ pub struct SkippedField {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export, rename = "RebuiltFormSkipReason")]
 pub enum SkipReason {
     Inactive,
     /// The form lists it but the account's fields do not include it.
@@ -208,7 +219,7 @@ pub enum SkipReason {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "RebuiltFormWarning")]
 pub struct FormWarning {
     pub field_id: Option<i64>,
     pub code: FormWarningCode,
@@ -217,7 +228,7 @@ pub struct FormWarning {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export, rename = "RebuiltFormWarningCode")]
 pub enum FormWarningCode {
     /// A condition's parent is not asked (system, inactive, missing): the field never shows.
     ParentNotAsked,
@@ -232,7 +243,7 @@ pub enum FormWarningCode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "EscalationNoteInput")]
 pub struct NoteInput {
     /// `private_note`.
     pub id: String,
@@ -658,7 +669,12 @@ impl RebuiltForm {
 fn fields_in_loops(fields: &[RebuiltField]) -> std::collections::HashSet<i64> {
     let parents: HashMap<i64, Vec<i64>> = fields
         .iter()
-        .map(|f| (f.id, f.shown_when.iter().map(|c| c.parent_field_id).collect()))
+        .map(|f| {
+            (
+                f.id,
+                f.shown_when.iter().map(|c| c.parent_field_id).collect(),
+            )
+        })
         .collect();
     let mut out = std::collections::HashSet::new();
     for f in fields {

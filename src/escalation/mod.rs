@@ -42,11 +42,11 @@ pub use answers::{
     ValidatedAnswers, parse_flag, solves,
 };
 pub use closing_form::{
-    ClosingFormFieldType, ClosingFormInput, ClosingFormOption, ESCALATE_LABEL,
-    EscalationRequest, IADVIZE_MAX_CHARS, Nesting,
+    ClosingFormFieldType, ClosingFormInput, ClosingFormOption, ESCALATE_LABEL, EscalationRequest,
+    IADVIZE_MAX_CHARS, Nesting,
 };
 pub use form::{
-    DEFAULT_NOTE_LABEL, DefaultSource, ESCALATE_INPUT, FIELD_INPUT_PREFIX, FieldChoice,
-    FieldInput, FormWarning, FormWarningCode, NOTE_INPUT, NoteInput, RebuiltField, RebuiltForm,
-    RequiredWhen, ShowCondition, SkipReason, SkippedField, SystemFieldNote, field_input_id,
+    DEFAULT_NOTE_LABEL, DefaultSource, ESCALATE_INPUT, FIELD_INPUT_PREFIX, FieldChoice, FieldInput,
+    FormWarning, FormWarningCode, NOTE_INPUT, NoteInput, RebuiltField, RebuiltForm, RequiredWhen,
+    ShowCondition, SkipReason, SkippedField, SystemFieldNote, field_input_id,
 };

@@ -38,7 +38,7 @@ pub struct FieldPattern {
 impl FieldPattern {
     pub fn new(pattern: &str) -> FieldPattern {
         FieldPattern {
-            ruby: Regex::new(&translate(pattern)).ok(),
+            ruby: translate(pattern).and_then(|p| Regex::new(&p).ok()),
             literal: Regex::new(pattern).ok(),
         }
     }
@@ -48,11 +48,9 @@ impl FieldPattern {
         self.ruby.is_some()
     }
 
-    /// Does `value` pass? Unchecked patterns accept everything (Zendesk judges).
+    /// Does `value` pass every reading that compiles? Without Ruby's reading, Zendesk judges
+    /// (the literal reading, when it compiles, still applies: the sandbox uses it).
     pub fn accepts(&self, value: &str) -> bool {
-        if self.ruby.is_none() {
-            return true;
-        }
         [&self.ruby, &self.literal]
             .into_iter()
             .flatten()
@@ -62,15 +60,24 @@ impl FieldPattern {
 
 /// Rewrites a Ruby pattern into the `regex` crate's syntax with the same meaning, as far as
 /// the constructs listed in the module documentation go. Anything else is copied unchanged
-/// (and may then fail to compile, which makes the pattern unchecked).
-pub fn translate(pattern: &str) -> String {
+/// (and may then fail to compile, which makes the pattern unchecked). None for Ruby-only
+/// syntax that `regex` would read differently instead of rejecting: the possessive
+/// quantifiers `*+`, `++`, `?+` (`regex` reads `a*+` as `(?:a*)+`).
+pub fn translate(pattern: &str) -> Option<String> {
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::with_capacity(pattern.len() + 16);
     // Depth of character classes: Ruby and `regex` both nest them (`[a-z&&[^aeiou]]`).
     let mut class_depth = 0usize;
+    // The previous token was an unescaped `*`, `+` or `?` quantifier outside a class.
+    let mut after_quantifier = false;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
+        let quantifier = class_depth == 0 && matches!(c, '*' | '+' | '?') && i > 0;
+        if quantifier && c == '+' && after_quantifier {
+            return None;
+        }
+        after_quantifier = quantifier && !(c == '?' && chars[i - 1] == '(');
         match c {
             '\\' if i + 1 < chars.len() => {
                 let e = chars[i + 1];
@@ -151,18 +158,42 @@ pub fn translate(pattern: &str) -> String {
         }
         i += 1;
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn t(p: &str) -> String {
+        translate(p).expect("translatable")
+    }
+
+    #[test]
+    fn possessive_quantifiers_are_ruby_only() {
+        for p in ["^a*+$", "a++", "a?+b", "(ab)*+"] {
+            assert_eq!(translate(p), None, "{p}");
+            assert!(!FieldPattern::new(p).is_checkable(), "{p}");
+        }
+        // Escaped or in a class, or lazy: ordinary.
+        assert_eq!(t(r"\++"), r"\++");
+        assert_eq!(t("[*+]+"), "[*+]+");
+        assert_eq!(t("a+?b"), "a+?b");
+        assert_eq!(t("(?:a)+"), "(?:a)+");
+        assert_eq!(t("a{2}+"), "a{2}+");
+        // The literal reading (the sandbox's) still applies when it compiles.
+        let p = FieldPattern::new("^a*+$");
+        assert!(p.accepts("aaa") && !p.accepts("b"));
+    }
+
     #[test]
     fn perl_classes_are_ascii_as_in_ruby() {
-        assert_eq!(translate(r"^\d{4}$"), r"^[[:digit:]]{4}$");
-        assert_eq!(translate(r"[\d\-]+"), r"[[:digit:]\-]+");
-        assert_eq!(translate(r"\w\W\s\S\h\H\D"), r"[[:word:]][[:^word:]][[:space:]][[:^space:]][[:xdigit:]][[:^xdigit:]][[:^digit:]]");
+        assert_eq!(t(r"^\d{4}$"), r"^[[:digit:]]{4}$");
+        assert_eq!(t(r"[\d\-]+"), r"[[:digit:]\-]+");
+        assert_eq!(
+            t(r"\w\W\s\S\h\H\D"),
+            r"[[:word:]][[:^word:]][[:space:]][[:^space:]][[:xdigit:]][[:^xdigit:]][[:^digit:]]"
+        );
         let p = FieldPattern::new(r"^\d{4}$");
         assert!(p.accepts("1234"));
         // Arabic-Indic digits are \d for `regex`, not for Ruby.
@@ -174,8 +205,8 @@ mod tests {
 
     #[test]
     fn escapes_of_escapes_and_other_escapes_are_kept() {
-        assert_eq!(translate(r"a\\d"), r"a\\d");
-        assert_eq!(translate(r"\.\b\n\p{L}"), r"\.\b\n\p{L}");
+        assert_eq!(t(r"a\\d"), r"a\\d");
+        assert_eq!(t(r"\.\b\n\p{L}"), r"\.\b\n\p{L}");
         assert!(FieldPattern::new(r"^a\\d$").accepts(r"a\d"));
     }
 
@@ -184,9 +215,9 @@ mod tests {
         let p = FieldPattern::new(r"\A[A-Z]+\Z");
         assert!(p.is_checkable());
         assert!(p.accepts("ABC") && p.accepts("ABC\n") && !p.accepts("ABC\nD"));
-        assert_eq!(translate("(?m)a.b"), "(?s)a.b");
-        assert_eq!(translate("(?mi:a.b)"), "(?si:a.b)");
-        assert_eq!(translate("(?:ab)(?<name>x)"), "(?:ab)(?<name>x)");
+        assert_eq!(t("(?m)a.b"), "(?s)a.b");
+        assert_eq!(t("(?mi:a.b)"), "(?si:a.b)");
+        assert_eq!(t("(?:ab)(?<name>x)"), "(?:ab)(?<name>x)");
         // Both readings must accept: `(?m)` is "dot matches newline" for Ruby, but the literal
         // reading (the sandbox's) gives `^`/`$` line semantics and a dot without newlines.
         let p = FieldPattern::new("(?m)^a.b$");
@@ -196,9 +227,9 @@ mod tests {
 
     #[test]
     fn character_classes_with_leading_bracket_and_posix_names() {
-        assert_eq!(translate("[]a]"), r"[\]a]");
-        assert_eq!(translate("[^]a]"), r"[^\]a]");
-        assert_eq!(translate("[[:alpha:]]+"), "[[:alpha:]]+");
+        assert_eq!(t("[]a]"), r"[\]a]");
+        assert_eq!(t("[^]a]"), r"[^\]a]");
+        assert_eq!(t("[[:alpha:]]+"), "[[:alpha:]]+");
         assert!(FieldPattern::new("^[[:alpha:]]+$").accepts("abc"));
         assert!(FieldPattern::new(r"^[]a]+$").accepts("]a]"));
     }
@@ -208,14 +239,17 @@ mod tests {
         let p = FieldPattern::new(r"^[A-Z]{3}-\d{4}$");
         assert!(p.accepts("ABC-1234"));
         assert!(!p.accepts("abc-12"));
-        assert!(!p.accepts("junk\nABC-1234"), "Ruby would match line-wise; stricter here");
+        assert!(
+            !p.accepts("junk\nABC-1234"),
+            "Ruby would match line-wise; stricter here"
+        );
         // No anchors: a substring match is enough, in both dialects.
         assert!(FieldPattern::new(r"\d").accepts("a1"));
     }
 
     #[test]
     fn constructs_regex_cannot_compile_leave_the_pattern_unchecked() {
-        for p in [r"^(?=.*\d)\w+$", r"^(a)\1$", r"(?>a+)b", r"^a*+$", r"(?<!x)y"] {
+        for p in [r"^(?=.*\d)\w+$", r"^(a)\1$", r"(?>a+)b", r"(?<!x)y"] {
             let f = FieldPattern::new(p);
             assert!(!f.is_checkable(), "{p}");
             assert!(f.accepts("anything"), "{p}");
