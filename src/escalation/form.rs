@@ -238,8 +238,6 @@ pub enum FormWarningCode {
     RequiredOverriddenByConditions,
     /// The `regexp_for_validation` cannot be checked here: Zendesk checks it.
     PatternNotChecked,
-    /// A default (Zendesk's or the admin's) is not a valid value: not used.
-    InvalidDefault,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -472,23 +470,6 @@ impl RebuiltForm {
         }
         out.attach_conditions(form, &by_id);
         out.compute_depths();
-        // A default Zendesk marks but the field would reject (cannot happen for options, but
-        // keep the invariant: defaults are valid values).
-        for i in 0..out.fields.len() {
-            if let Some(d) = out.fields[i].default_value.clone()
-                && let Err(why) = parse_answer(&out.fields[i], &d)
-            {
-                let f = &mut out.fields[i];
-                f.default_value = None;
-                f.default_source = None;
-                let message = format!("The default of \"{}\" is not used: {why}", f.title);
-                out.warnings.push(FormWarning {
-                    field_id: Some(f.id),
-                    code: FormWarningCode::InvalidDefault,
-                    message,
-                });
-            }
-        }
         out
     }
 
