@@ -16,6 +16,7 @@ pub mod secret;
 pub mod site;
 pub mod store;
 pub mod sync;
+pub mod ticket;
 pub mod zendesk;
 
 pub use api::Api;
