@@ -1,9 +1,9 @@
 //! The Zendesk client against the sandbox over real HTTP: both auth modes (OAuth renewal
 //! included), the anonymous-user and light-agent traps, 429 with `Retry-After` honoured on a
 //! manual clock (never slept), the 5xx retry bound, no retry on 422, idempotency after a lost
-//! answer, uncertain imports, imports and jobs, all pages of fields, plan-gated forms, errors
-//! with Zendesk's details; and every request body the client can send, validated against
-//! `contracts/zendesk-oas.yaml`.
+//! answer, uncertain imports, imports and jobs, users created in bulk, all pages of fields,
+//! plan-gated forms, errors with Zendesk's details; and every request body the client can
+//! send, validated against `contracts/zendesk-oas.yaml`.
 //!
 //! Time: the client runs on a [`ManualTimer`] whose sleeps return at once and move the
 //! sandbox's clock by the same amount, so both sides agree on time and nothing waits.
@@ -1021,6 +1021,196 @@ async fn users_by_email_show_many_and_upsert() {
     assert_eq!(again.id, user.id);
 }
 
+#[tokio::test]
+async fn users_created_in_bulk_with_ids_by_index() {
+    let env = env().await;
+    let client = env.admin();
+    let batch = vec![
+        NewUser::end_user("lea@visitors.example", "Léa Martin"),
+        // A visitor already known to Zendesk (matched case-insensitively).
+        NewUser::end_user(ZENDESK_AGENT_EMAIL.to_uppercase(), "Someone"),
+        NewUser {
+            verified: Some(true),
+            ..NewUser::end_user("bo@visitors.example", "Bo")
+        },
+    ];
+    let job = client.create_many_users(&batch).await.unwrap();
+    assert!(!job.is_final());
+    assert_eq!(job.total, Some(3));
+    assert!(
+        env.control.user_by_email("lea@visitors.example").is_none(),
+        "created when the job runs"
+    );
+    let done = client.wait_for_job(&job.id).await.unwrap();
+    assert_eq!(done.status, JobState::Completed);
+    let outcome = done.outcome_by_index(batch.len());
+    let lea = env.control.user_by_email("lea@visitors.example").unwrap();
+    assert_eq!(
+        outcome[0],
+        Some(JobResult::Created {
+            index: 0,
+            id: lea.id
+        })
+    );
+    assert_eq!(lea.name, "Léa Martin");
+    assert_eq!(lea.role, "end_user");
+    // By default the sandbox fails an e-mail that already exists (undocumented: a switch).
+    let taken = outcome[1].as_ref().unwrap();
+    assert!(matches!(taken, JobResult::Failed { index: Some(1), .. }));
+    assert!(taken.is_email_taken(), "{taken:?}");
+    let existing = client
+        .find_user_by_email(ZENDESK_AGENT_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(existing.id, Some(AGENT_ID));
+    let bo = env.control.user_by_email("bo@visitors.example").unwrap();
+    assert!(matches!(outcome[2], Some(JobResult::Created { id, .. }) if id == bo.id));
+    assert!(bo.verified);
+    assert_eq!(
+        client.request_counts().kind(EndpointKind::UsersCreateMany),
+        1
+    );
+    assert_eq!(env.count("POST /api/v2/users/create_many"), 1);
+
+    // Switched to the other reading: the existing user's id comes back as created.
+    env.control.update_switches(|s| {
+        s.create_many_users_existing_email = iadvize_zendesk_sandbox::ExistingEmail::ReuseExisting
+    });
+    // What the sync engine holds: end-users to create, some without a name.
+    let upserts = vec![
+        UserUpsert::end_user(ZENDESK_AGENT_EMAIL, Some("Someone".into())),
+        UserUpsert::end_user("anonymous.visitor@visitors.example", None),
+    ];
+    let job = client.create_many_users(&upserts).await.unwrap();
+    let done = client.wait_for_job(&job.id).await.unwrap();
+    let outcome = done.outcome_by_index(2);
+    assert_eq!(
+        outcome[0],
+        Some(JobResult::Created {
+            index: 0,
+            id: AGENT_ID
+        })
+    );
+    let anon = env
+        .control
+        .user_by_email("anonymous.visitor@visitors.example")
+        .unwrap();
+    assert_eq!(anon.name, "anonymous.visitor", "Zendesk requires a name");
+    assert!(matches!(outcome[1], Some(JobResult::Created { id, .. }) if id == anon.id));
+
+    // 1 to 100 users, checked before sending.
+    let too_many: Vec<NewUser> = (0..101)
+        .map(|i| NewUser::end_user(format!("v{i}@visitors.example"), format!("V{i}")))
+        .collect();
+    let e = client.create_many_users(&too_many).await.unwrap_err();
+    assert_eq!(e.code(), "zendesk.bad_request");
+    let e = client.create_many_users::<NewUser>(&[]).await.unwrap_err();
+    assert_eq!(e.code(), "zendesk.bad_request");
+    assert_eq!(env.count("POST /api/v2/users/create_many"), 2);
+    assert_eq!(
+        client.request_counts().kind(EndpointKind::UsersCreateMany),
+        2
+    );
+
+    // Bulk user imports not enabled on the account, or not an admin: 403.
+    env.control
+        .update_switches(|s| s.bulk_user_imports_enabled = false);
+    let e = client.create_many_users(&batch[..1]).await.unwrap_err();
+    assert_eq!(e.code(), "zendesk.forbidden");
+    assert!(!e.is_retriable());
+    env.control
+        .update_switches(|s| s.bulk_user_imports_enabled = true);
+    let agent = env.client(ZendeskCredential::api_token(
+        ZENDESK_AGENT_EMAIL,
+        Secret::new(ZENDESK_AGENT_API_TOKEN),
+    ));
+    assert_eq!(
+        agent
+            .create_many_users(&batch[..1])
+            .await
+            .unwrap_err()
+            .code(),
+        "zendesk.forbidden"
+    );
+}
+
+#[tokio::test]
+async fn uncertain_bulk_user_creation_is_not_retried() {
+    let env = env().await;
+    let client = env.admin();
+    let route = "/api/v2/users/create_many";
+    let one = |email: &str| vec![NewUser::end_user(email, "Visitor")];
+
+    // The job is queued, then the answer is lost.
+    env.fault("POST", route, Fault::CommitThenDrop, 1);
+    let e = client
+        .create_many_users(&one("lost@visitors.example"))
+        .await
+        .unwrap_err();
+    assert!(e.is_uncertain(), "{e:?}");
+    assert_eq!(
+        env.count("POST /api/v2/users/create_many"),
+        1,
+        "no blind retry"
+    );
+    assert_eq!(
+        client.request_counts().kind(EndpointKind::UsersCreateMany),
+        1
+    );
+    assert_eq!(client.request_counts().retries, 0);
+    // What the caller does next: look the users up by e-mail (once the job ran).
+    env.control.advance(Duration::from_secs(3));
+    let found = client
+        .find_user_by_email("lost@visitors.example")
+        .await
+        .unwrap();
+    assert!(found.is_some(), "the job ran although the answer was lost");
+
+    // A 500: may have been queued, not retried.
+    env.fault("POST", route, status(500, None), 1);
+    let e = client
+        .create_many_users(&one("five-hundred@visitors.example"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "zendesk.unavailable");
+    assert!(e.is_uncertain());
+    assert_eq!(
+        client.request_counts().kind(EndpointKind::UsersCreateMany),
+        2
+    );
+
+    // A 503 with Retry-After and TooManyJobs were refused unprocessed: retried.
+    env.fault("POST", route, status(503, Some(5)), 1);
+    let job = client
+        .create_many_users(&one("later@visitors.example"))
+        .await
+        .unwrap();
+    assert_eq!(
+        client.request_counts().kind(EndpointKind::UsersCreateMany),
+        4
+    );
+    let done = client.wait_for_job(&job.id).await.unwrap();
+    assert!(matches!(
+        done.outcome_by_index(1)[0],
+        Some(JobResult::Created { .. })
+    ));
+    let once =
+        ZendeskClient::new(env.config(admin_credential()).retry(RetryPolicy::none())).unwrap();
+    env.control.set_job_duration(Duration::from_secs(3600));
+    for i in 0..30 {
+        once.create_many_users(&one(&format!("j{i}@visitors.example")))
+            .await
+            .unwrap();
+    }
+    let e = once
+        .create_many_users(&one("j30@visitors.example"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "zendesk.too_many_jobs");
+    assert!(!e.is_uncertain());
+}
+
 // ------------------------------------------------------------------ forms, fields, triggers
 
 #[tokio::test]
@@ -1272,6 +1462,25 @@ fn every_request_body_validates_against_the_openapi_document() {
             locale: Some("fr".into()),
             skip_verify_email: true,
         }),
+    ));
+
+    bodies.push((
+        "POST",
+        "/api/v2/users/create_many",
+        users_create_many_body(&[
+            NewUser::end_user("a@b.example", "Ana"),
+            NewUser {
+                role: Some(NewUserRole::Agent),
+                verified: Some(true),
+                locale: Some("fr".into()),
+                skip_verify_email: false,
+                ..NewUser::end_user("b@b.example", "Bo")
+            },
+            NewUser {
+                role: Some(NewUserRole::Admin),
+                ..UserUpsert::end_user("c@b.example", None).into()
+            },
+        ]),
     ));
 
     for (method, path, body) in &bodies {

@@ -7,8 +7,9 @@ use super::model::{
     Trigger, UpdatedTicket, Upsert, User,
 };
 use super::requests::{
-    MAX_BATCH, NewTicket, TicketImport, TicketUpdate, UserUpsert, create_many_body,
+    MAX_BATCH, NewTicket, NewUser, TicketImport, TicketUpdate, UserUpsert, create_many_body,
     create_ticket_body, import_many_body, import_ticket_body, update_ticket_body, user_upsert_body,
+    users_create_many_body,
 };
 use super::retry::Replay;
 use super::stats::EndpointKind as K;
@@ -50,10 +51,11 @@ struct FormEnvelope {
     ticket_form: TicketForm,
 }
 
-fn batch_size(n: usize) -> Result<(), ZendeskError> {
+/// Checked before sending: Zendesk takes 1 to 100 `items` (tickets, users) per bulk call.
+fn batch_size(n: usize, items: &str) -> Result<(), ZendeskError> {
     if n == 0 || n > MAX_BATCH {
         return Err(ZendeskError::BadRequest {
-            zendesk: format!("a batch holds 1 to {MAX_BATCH} tickets, not {n}"),
+            zendesk: format!("a batch holds 1 to {MAX_BATCH} {items}, not {n}"),
         });
     }
     Ok(())
@@ -151,6 +153,43 @@ impl ZendeskClient {
             Upsert::Existing
         };
         Ok((env.user, how))
+    }
+
+    /// `POST /api/v2/users/create_many` (1 to 100 users, checked before sending; admins, or
+    /// agents in a custom role allowed to manage end users): a background job that creates
+    /// the users, counted in Zendesk's job limit (`zendesk.too_many_jobs` past 30). Wait for it
+    /// with [`wait_for_job`](Self::wait_for_job), then read
+    /// [`outcome_by_index`](JobStatus::outcome_by_index)`(users.len())`: `Created { id }` per
+    /// user, or `Failed`. What Zendesk does with an e-mail that already belongs to a user is
+    /// not documented: the item may fail ([`JobResult::is_email_taken`]: look the user up with
+    /// [`find_user_by_email`](Self::find_user_by_email)) or report that user's id as created,
+    /// so a `Created` id is the user with that e-mail, not necessarily a new one.
+    ///
+    /// Zendesk answers 403 (`zendesk.forbidden`) until bulk user imports are enabled on the
+    /// account (its owner asks Zendesk Support). **Not idempotent**: after an error whose
+    /// `is_uncertain()` is true the users may exist; look them up by e-mail before sending
+    /// them again.
+    ///
+    /// Takes [`NewUser`]s or [`UserUpsert`]s (end-users; a missing name becomes the e-mail's
+    /// local part, since Zendesk requires one), owned or borrowed.
+    pub async fn create_many_users<U>(&self, users: &[U]) -> Result<JobStatus, ZendeskError>
+    where
+        U: Clone + Into<NewUser>,
+    {
+        batch_size(users.len(), "users")?;
+        let users: Vec<NewUser> = users.iter().cloned().map(Into::into).collect();
+        let env: JobEnvelope = self
+            .execute(Call::write(
+                K::UsersCreateMany,
+                Method::POST,
+                "/api/v2/users/create_many",
+                users_create_many_body(&users),
+                Replay::Unsafe,
+                "create users in bulk (bulk user imports must be enabled by Zendesk Support)",
+            ))
+            .await?
+            .json("the job status")?;
+        Ok(env.job_status)
     }
 
     // ------------------------------------------------------------ tickets
@@ -307,7 +346,7 @@ impl ZendeskClient {
         &self,
         tickets: &[TicketImport],
     ) -> Result<JobStatus, ZendeskError> {
-        batch_size(tickets.len())?;
+        batch_size(tickets.len(), "tickets")?;
         let env: JobEnvelope = self
             .execute(Call::write(
                 K::TicketImportMany,
@@ -327,7 +366,7 @@ impl ZendeskClient {
         &self,
         tickets: &[NewTicket],
     ) -> Result<JobStatus, ZendeskError> {
-        batch_size(tickets.len())?;
+        batch_size(tickets.len(), "tickets")?;
         let env: JobEnvelope = self
             .execute(Call::write(
                 K::TicketsCreateMany,

@@ -15,7 +15,7 @@
 //!
 //! - [`config`]: base URL (site domain or override), credential (API token or OAuth client
 //!   credentials), plan rate, timeouts, retry bounds, job polling, timer.
-//! - [`calls`](ZendeskClient): users, tickets (create with `Idempotency-Key`, show, update,
+//! - [`calls`](ZendeskClient): users (one by one, or in bulk as a job), tickets (create with `Idempotency-Key`, show, update,
 //!   by `external_id`, comments, follow-ups), imports and jobs, forms, fields, triggers.
 //! - [`retry`]: the one retry policy as pure functions, and which outcomes are *uncertain*.
 //! - [`limiter`]: the client-side rate limiter and the budget snapshot for the UI.
@@ -40,8 +40,8 @@ pub use error::{AuthKind, ErrorBody, ErrorDetail, ErrorDetails, ForbiddenReason,
 pub use limiter::{EndpointBudget, RateBudget};
 pub use model::*;
 pub use requests::{
-    ImportComment, MAX_BATCH, NewComment, NewTicket, Requester, TicketImport, TicketUpdate,
-    UserUpsert,
+    ImportComment, MAX_BATCH, NewComment, NewTicket, NewUser, NewUserRole, Requester, TicketImport,
+    TicketUpdate, UserUpsert,
 };
 pub use retry::RetryPolicy;
 pub use stats::{EndpointKind, RequestCounts};

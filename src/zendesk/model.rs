@@ -281,7 +281,7 @@ pub struct JobStatus {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum JobResult {
-    /// Bulk create / import: the ticket at `index` of the request became ticket `id`.
+    /// Bulk create / import: the ticket (or user) at `index` of the request became `id`.
     Created { index: usize, id: i64 },
     /// Bulk update: `{id, action, status, success: true}`.
     Updated {
@@ -313,7 +313,7 @@ impl JobStatus {
         items.iter().map(job_result).collect()
     }
 
-    /// For a bulk create or import of `n` tickets: the ticket id (or the failure) of each
+    /// For a bulk create or import of `n` tickets (or users): the id (or the failure) of each
     /// request index; `None` where the job said nothing about that index.
     pub fn outcome_by_index(&self, n: usize) -> Vec<Option<JobResult>> {
         let mut out = vec![None; n];
@@ -328,6 +328,35 @@ impl JobStatus {
             }
         }
         out
+    }
+}
+
+impl JobResult {
+    /// A bulk user creation item that failed because a user already has that e-mail: the
+    /// 422 detail `POST /users` gives (`details.email[].error` `DuplicateValue`, facts §5), or
+    /// Zendesk's wording "is already being used" / "already exists" about the e-mail.
+    pub fn is_email_taken(&self) -> bool {
+        let JobResult::Failed {
+            error,
+            details_text,
+            details,
+            ..
+        } = self
+        else {
+            return false;
+        };
+        let said = |t: &str| {
+            let t = t.to_ascii_lowercase();
+            t.contains("email")
+                && (t.contains("already being used") || t.contains("already exists"))
+        };
+        details.get("email").is_some_and(|list| {
+            list.iter().any(|d| {
+                d.error.as_deref() == Some("DuplicateValue")
+                    || d.description.as_deref().is_some_and(said)
+            })
+        }) || details_text.as_deref().is_some_and(said)
+            || error.as_deref().is_some_and(said)
     }
 }
 
@@ -811,6 +840,30 @@ mod tests {
                 .unwrap();
         assert!(!queued.is_final());
         assert!(queued.results().is_empty());
+    }
+
+    #[test]
+    fn a_taken_email_is_recognised_in_bulk_user_results() {
+        let job: JobStatus = serde_json::from_value(json!({
+            "id": "u", "status": "completed", "total": 4,
+            "results": [
+                {"id": 7, "index": 0, "status": "Created"},
+                {"index": 1, "action": "create", "success": false, "status": "Failed", "error": "RecordInvalid",
+                 "details": "{\"email\":[{\"description\":\"Email: a@b.example is already being used by another user\",\"error\":\"DuplicateValue\"}]}"},
+                {"index": 2, "success": false, "error": "UserCreateError",
+                 "details": "Email: c@b.example is already being used by another user"},
+                {"index": 3, "success": false, "error": "RecordInvalid",
+                 "details": "{\"name\":[{\"description\":\"Name: is too short\",\"error\":\"TooShort\"}]}"}
+            ]
+        }))
+        .unwrap();
+        let r = job.outcome_by_index(4);
+        assert_eq!(r[0], Some(JobResult::Created { index: 0, id: 7 }));
+        let taken: Vec<bool> = r
+            .iter()
+            .map(|o| o.as_ref().is_some_and(JobResult::is_email_taken))
+            .collect();
+        assert_eq!(taken, [false, true, true, false]);
     }
 
     #[test]

@@ -277,7 +277,86 @@ impl UserUpsert {
     }
 }
 
-/// At most this many tickets per `create_many` call (imports and Tickets API).
+/// The role of a user created by [`NewUser`] (Zendesk's `role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum NewUserRole {
+    #[serde(rename = "end-user")]
+    EndUser,
+    #[serde(rename = "agent")]
+    Agent,
+    #[serde(rename = "admin")]
+    Admin,
+}
+
+/// One user of `POST /api/v2/users/create_many`: a new user, not matched with existing ones
+/// (use [`UserUpsert`] for that, one at a time).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewUser {
+    /// Required by Zendesk: a blank name fails this user's item of the job.
+    pub name: String,
+    pub email: String,
+    /// Zendesk's default is end-user; [`NewUser::end_user`] sends it anyway.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<NewUserRole>,
+    /// `true` marks the e-mail identity verified (no verification needed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// No verification e-mail to the new user (default true).
+    pub skip_verify_email: bool,
+}
+
+impl NewUser {
+    /// An end-user who gets no verification e-mail (a visitor becoming a ticket requester).
+    pub fn end_user(email: impl Into<String>, name: impl Into<String>) -> Self {
+        NewUser {
+            name: name.into(),
+            email: email.into(),
+            role: Some(NewUserRole::EndUser),
+            verified: None,
+            locale: None,
+            skip_verify_email: true,
+        }
+    }
+}
+
+impl From<UserUpsert> for NewUser {
+    /// The same end-user, created in bulk. Zendesk refuses a new user without a name, so a
+    /// missing or blank one becomes the e-mail's local part (`ana` for `ana@example.org`).
+    fn from(u: UserUpsert) -> Self {
+        let name = u
+            .name
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| {
+                let email = u.email.trim();
+                email.split('@').next().unwrap_or(email).to_string()
+            });
+        NewUser {
+            name,
+            email: u.email,
+            role: Some(NewUserRole::EndUser),
+            verified: None,
+            locale: u.locale,
+            skip_verify_email: u.skip_verify_email,
+        }
+    }
+}
+
+impl From<&UserUpsert> for NewUser {
+    fn from(u: &UserUpsert) -> Self {
+        u.clone().into()
+    }
+}
+
+impl From<&NewUser> for NewUser {
+    fn from(u: &NewUser) -> Self {
+        u.clone()
+    }
+}
+
+/// At most this many tickets or users per `create_many` call (imports, Tickets API, users).
 pub const MAX_BATCH: usize = 100;
 
 fn to_json<T: Serialize>(value: &T) -> Value {
@@ -313,6 +392,11 @@ pub fn import_many_body(tickets: &[TicketImport]) -> Value {
 /// Body of `POST /api/v2/users/create_or_update`.
 pub fn user_upsert_body(user: &UserUpsert) -> Value {
     json!({ "user": to_json(user) })
+}
+
+/// Body of `POST /api/v2/users/create_many`.
+pub fn users_create_many_body(users: &[NewUser]) -> Value {
+    json!({ "users": to_json(&users) })
 }
 
 #[cfg(test)]
@@ -365,6 +449,43 @@ mod tests {
             json!({"ticket": {"created_at": "2026-04-01T08:15:30Z",
                 "comments": [{"body": "x", "public": true, "author_id": 5, "created_at": "2026-04-01T08:15:30Z"}]}})
         );
+    }
+
+    #[test]
+    fn new_users_send_their_role_and_skip_the_verification_email() {
+        assert_eq!(
+            users_create_many_body(&[NewUser::end_user("a@b.example", "Ana")]),
+            json!({"users": [{"name": "Ana", "email": "a@b.example", "role": "end-user",
+                "skip_verify_email": true}]})
+        );
+        let agent = NewUser {
+            role: Some(NewUserRole::Agent),
+            verified: Some(true),
+            locale: Some("fr".into()),
+            skip_verify_email: false,
+            ..NewUser::end_user("b@b.example", "Bo")
+        };
+        assert_eq!(
+            to_json(&agent),
+            json!({"name": "Bo", "email": "b@b.example", "role": "agent", "verified": true,
+                "locale": "fr", "skip_verify_email": false})
+        );
+    }
+
+    #[test]
+    fn an_upsert_becomes_a_named_end_user() {
+        let u: NewUser = UserUpsert::end_user("ana.b@example.org", None).into();
+        assert_eq!(u, NewUser::end_user("ana.b@example.org", "ana.b"));
+        let u: NewUser = (&UserUpsert::end_user("x@example.org", Some("  ".into()))).into();
+        assert_eq!(u.name, "x");
+        let u: NewUser = UserUpsert {
+            locale: Some("de".into()),
+            ..UserUpsert::end_user("z@example.org", Some(" Zoë ".into()))
+        }
+        .into();
+        assert_eq!(u.name, "Zoë");
+        assert_eq!(u.locale.as_deref(), Some("de"));
+        assert!(u.skip_verify_email);
     }
 
     #[test]

@@ -18,11 +18,12 @@
 //! `Safe` requests are reads, `POST /tickets` with an `Idempotency-Key` (a replay with the same
 //! key and body answers the first ticket again, `x-idempotency-lookup: hit`), ticket updates
 //! without a comment (setting fields, status or tags twice is harmless) and the OAuth token
-//! request. `Unsafe` requests are imports (single and `create_many`), `tickets/create_many` and
-//! updates that add a comment: Zendesk has no idempotency for them, so after an uncertain
-//! outcome the client returns an error whose `is_uncertain()` is true and the caller looks the
-//! ticket up by `external_id` before sending again. 401 on an OAuth token is handled apart
-//! (the token is renewed once, then the request is sent again): it is not a retry here.
+//! request. `Unsafe` requests are imports (single and `create_many`), `tickets/create_many`,
+//! `users/create_many` and updates that add a comment: Zendesk has no idempotency for them, so
+//! after an uncertain outcome the client returns an error whose `is_uncertain()` is true and
+//! the caller looks the ticket up by `external_id` (the users by e-mail) before sending again.
+//! 401 on an OAuth token is handled apart (the token is renewed once, then the request is sent
+//! again): it is not a retry here.
 //!
 //! 3. [`decide`] combines the answer with the bounds (attempts and total time) and the
 //!    jittered exponential backoff.
