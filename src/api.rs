@@ -85,8 +85,17 @@ pub struct KeychainStatus {
     pub error: Option<ApiError>,
 }
 
+/// Adjusts the API clients the core builds (tests and benchmarks compress time; advanced
+/// deployments may lengthen timeouts). Applied to every client of every site.
+#[derive(Clone, Default)]
+pub struct ClientTuning {
+    pub zendesk: Option<Arc<dyn Fn(&mut crate::zendesk::ZendeskConfig) + Send + Sync>>,
+    pub iadvize: Option<Arc<dyn Fn(&mut crate::iadvize::IadvizeConfig) + Send + Sync>>,
+}
+
 pub struct Api {
     data_dir: PathBuf,
+    tuning: RwLock<ClientTuning>,
     store: Store,
     /// Opened at first use (read-only work never touches it); its failure is kept (and shown)
     /// until a retry succeeds.
@@ -103,6 +112,7 @@ impl Api {
         let store = Store::open(data_dir)?;
         Ok(Api {
             data_dir: data_dir.to_owned(),
+            tuning: RwLock::new(ClientTuning::default()),
             store,
             keychain: RwLock::new(None),
             clock,
@@ -119,6 +129,14 @@ impl Api {
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    pub fn set_tuning(&self, tuning: ClientTuning) {
+        *self.tuning.write().unwrap_or_else(|p| p.into_inner()) = tuning;
+    }
+
+    pub fn tuning(&self) -> ClientTuning {
+        self.tuning.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn open_keychain(&self) -> Result<Keychain, KeychainError> {

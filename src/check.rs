@@ -90,15 +90,31 @@ fn secret(api: &Api, site: &Site, kind: SecretKind, check: CheckId, setting: &st
 /// Builds the site's Zendesk client from its settings and its keychain secret.
 pub fn zendesk_client(api: &Api, site: &Site) -> Result<ZendeskClient, ApiError> {
     let secret = api.secret(site.id, site.settings.zendesk_auth.secret_kind())?;
+    tuned_zendesk(api, site, secret)
+}
+
+fn tuned_zendesk(api: &Api, site: &Site, secret: crate::secret::Secret) -> Result<ZendeskClient, ApiError> {
     let credential = ZendeskCredential::for_site(&site.settings, secret)?;
-    Ok(ZendeskClient::for_site(&site.settings, credential)?)
+    let mut config = crate::zendesk::ZendeskConfig::for_site(&site.settings, credential)?;
+    if let Some(tune) = api.tuning().zendesk {
+        tune(&mut config);
+    }
+    Ok(ZendeskClient::new(config)?)
+}
+
+fn tuned_iadvize(api: &Api, site: &Site, rest: crate::secret::Secret, token: crate::secret::Secret) -> Result<IadvizeClient, ApiError> {
+    let mut config = crate::iadvize::IadvizeConfig::for_site(&site.settings, rest, token);
+    if let Some(tune) = api.tuning().iadvize {
+        tune(&mut config);
+    }
+    Ok(IadvizeClient::new(config)?)
 }
 
 /// Builds the site's iAdvize client from its settings and its keychain secrets.
 pub fn iadvize_client(api: &Api, site: &Site) -> Result<IadvizeClient, ApiError> {
     let rest = api.secret(site.id, SecretKind::IadvizeRestApiKey)?;
     let token = api.secret(site.id, SecretKind::IadvizeGraphqlToken)?;
-    Ok(IadvizeClient::for_site(&site.settings, rest, token)?)
+    tuned_iadvize(api, site, rest, token)
 }
 
 async fn check_zendesk(api: &Api, site: &Site) -> (Vec<CheckResult>, Option<usize>) {
@@ -109,9 +125,8 @@ async fn check_zendesk(api: &Api, site: &Site) -> (Vec<CheckResult>, Option<usiz
     let skipped = |id| CheckResult::new(id, CheckStatus::Skipped, None, "Not checked: the Zendesk credential does not work.");
     let client = match secret(api, site, site.settings.zendesk_auth.secret_kind(), CheckId::ZendeskCredential, setting)
         .and_then(|s| {
-            ZendeskCredential::for_site(&site.settings, s)
-                .and_then(|c| ZendeskClient::for_site(&site.settings, c))
-                .map_err(|e| CheckResult::new(CheckId::ZendeskCredential, CheckStatus::Fail, Some(setting), e.to_string()))
+            tuned_zendesk(api, site, s)
+                .map_err(|e| CheckResult::new(CheckId::ZendeskCredential, CheckStatus::Fail, Some(setting), e.message))
         }) {
         Ok(client) => client,
         Err(fail) => return (vec![fail, skipped(CheckId::ZendeskAdmin), skipped(CheckId::ZendeskForms)], None),
@@ -223,10 +238,10 @@ async fn check_iadvize(api: &Api, site: &Site, now: DateTime<Utc>) -> (Vec<Check
             return (results, None);
         }
     };
-    let client = match IadvizeClient::for_site(&site.settings, rest, token) {
+    let client = match tuned_iadvize(api, site, rest, token) {
         Ok(c) => c,
         Err(e) => {
-            results.push(CheckResult::new(CheckId::IadvizeRestKey, CheckStatus::Fail, Some("iadvize_api_url"), e.to_string()));
+            results.push(CheckResult::new(CheckId::IadvizeRestKey, CheckStatus::Fail, Some("iadvize_api_url"), e.message));
             return (results, None);
         }
     };

@@ -5,6 +5,7 @@ mod output;
 mod remote;
 mod sandbox;
 mod site;
+mod sync;
 
 use clap::{Parser, Subcommand};
 use iadvize_zendesk::site::SiteRef;
@@ -47,6 +48,39 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Save finished conversations as tickets: continuously, or everything due now with --once.
+    Sync {
+        /// Only this site (with --once).
+        #[arg(long)]
+        site: Option<SiteRef>,
+        /// Handle everything due now, print the summary, exit.
+        #[arg(long)]
+        once: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The ticket a conversation would become (nothing is sent).
+    Preview {
+        site: SiteRef,
+        conversation_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The sync log of a site, or of one conversation with its attempts and Zendesk's details.
+    Log {
+        site: SiteRef,
+        #[arg(long)]
+        conversation: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a failed conversation again.
+    Retry {
+        site: SiteRef,
+        conversation_id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the built-in sandbox (simulated iAdvize and Zendesk) on loopback.
     Sandbox(sandbox::SandboxArgs),
 }
@@ -70,12 +104,17 @@ pub type Outcome = Result<(), Failure>;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let data_dir = cli.data_dir.clone().unwrap_or_else(paths::default_data_dir);
-    let json_logs = matches!(&cli.command, Command::Sandbox(_));
+    // Headless services log structured lines; the sync loop logs what it does.
+    let json_logs = matches!(&cli.command, Command::Sandbox(_) | Command::Sync { once: false, .. });
     let _guard = logging::init(&paths::log_dir(&data_dir), json_logs);
     let outcome = match cli.command {
         Command::Site(cmd) => with_api(&data_dir, |api| site::run(api, cmd)),
         Command::Check { site, json } => with_api(&data_dir, |api| remote::check(api, site, json)),
         Command::Forms { site, json } => with_api(&data_dir, |api| remote::forms(api, site, json)),
+        Command::Sync { site, once, json } => Api::open(&data_dir).map_err(Failure::from).and_then(|api| sync::sync(api, site, once, json)),
+        Command::Preview { site, conversation_id, json } => with_api(&data_dir, |api| sync::preview(api, site, conversation_id, json)),
+        Command::Log { site, conversation, json } => with_api(&data_dir, |api| sync::log(api, site, conversation, json)),
+        Command::Retry { site, conversation_id, json } => with_api(&data_dir, |api| sync::retry(api, site, conversation_id, json)),
         Command::Sandbox(args) => sandbox::run(args),
     };
     match outcome {

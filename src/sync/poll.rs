@@ -78,10 +78,15 @@ pub async fn poll_range(
         let mut after: Option<String> = None;
         loop {
             let page = client.closed_conversations_page(&filter, after.as_deref()).await?;
+            // Only conversations that will make a ticket enter the ledger: with auto-save off,
+            // only the escalations (when escalation is on).
             let rows = page
                 .conversations
                 .iter()
                 .filter(|c| c.closed_at.unwrap_or(c.created_at) >= site.settings.start_from)
+                .filter(|c| {
+                    site.settings.autosave_enabled || (site.settings.escalation_enabled && escalation_requested(c))
+                })
                 .map(|c| seen(site, c))
                 .collect::<Result<Vec<_>, _>>()?;
             // Ordered by closedAt: everything before the page's last conversation is committed
