@@ -117,6 +117,37 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (site_id, field_id)
     ) STRICT;
     "#,
+    // 3: escalations asked from the desktop app (kept until sent), and backfills with the
+    // checkpoint they resume from.
+    r#"
+    CREATE TABLE escalation_requests (
+        site_id         INTEGER NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+        conversation_id TEXT NOT NULL,
+        -- 'desktop' (the escalation screen) or 'closing_form' (the agent's answers).
+        source          TEXT NOT NULL,
+        -- Field answers as given (JSON object: field id -> value).
+        answers         TEXT NOT NULL,
+        note            TEXT,
+        requested_at    TEXT NOT NULL,
+        PRIMARY KEY (site_id, conversation_id)
+    ) STRICT;
+
+    CREATE TABLE backfills (
+        id                 INTEGER PRIMARY KEY,
+        site_id            INTEGER NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+        range_from         TEXT NOT NULL,
+        range_to           TEXT NOT NULL,
+        -- Everything closed before this instant (within the range) is in the ledger.
+        checkpoint         TEXT NOT NULL,
+        state              TEXT NOT NULL CHECK (state IN ('running', 'cancelled', 'done', 'failed')),
+        conversations_seen INTEGER NOT NULL DEFAULT 0,
+        last_error         TEXT,
+        created_at         TEXT NOT NULL,
+        updated_at         TEXT NOT NULL,
+        finished_at        TEXT
+    ) STRICT;
+    CREATE INDEX backfills_site ON backfills (site_id, state);
+    "#,
 ];
 
 pub fn latest_version() -> i64 {
@@ -193,6 +224,25 @@ mod tests {
            VALUES (7, 'c-1', '2026-11-02 00:06:00+00:00', 'import', 'delivered', 99);
            INSERT INTO sync_cursors VALUES (7, '2026-11-02 00:00:00+00:00', NULL, NULL, NULL);
            INSERT INTO site_field_defaults VALUES (7, 360001, '"refund"');"#,
+    ), (
+        3,
+        r#"INSERT INTO meta VALUES ('install_id', 'fixture-install');
+           INSERT INTO sites (id, name, platform, iadvize_site_id, zendesk_domain, zendesk_email,
+               zendesk_auth, country, start_from, conversation_url_template, created_at, updated_at)
+           VALUES (7, 'Shop v1', 'ha', 4521, 'https://acme.zendesk.com', 'a@acme.example',
+               'api_token', 'France', '2026-11-01 00:00:00+00:00',
+               'https://{platform}.iadvize.com/admin/conversation/{conversation_id}',
+               '2026-11-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00');
+           INSERT INTO site_secrets VALUES (7, 'zendesk_api_token', '2026-11-01 00:00:00+00:00');
+           INSERT INTO ledger (site_id, conversation_id, closed_at, state, due_at, external_id,
+               ticket_id, path, created_at, updated_at)
+           VALUES (7, 'c-1', '2026-11-02 00:00:00+00:00', 'delivered', '2026-11-02 00:05:00+00:00',
+               'iadvize:ha:4521:c-1', 99, 'import', '2026-11-02 00:00:00+00:00', '2026-11-02 00:06:00+00:00');
+           INSERT INTO escalation_requests VALUES (7, 'c-1', 'desktop', '{"360001":"refund"}', 'Call back',
+               '2026-11-03 00:00:00+00:00');
+           INSERT INTO backfills (site_id, range_from, range_to, checkpoint, state, created_at, updated_at)
+           VALUES (7, '2026-10-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00', '2026-10-15 00:00:00+00:00',
+               'running', '2026-11-03 00:00:00+00:00', '2026-11-03 00:00:00+00:00');"#,
     )];
 
     fn memory() -> Connection {
