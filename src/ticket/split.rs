@@ -108,6 +108,16 @@ impl<'a> Chunker<'a> {
         self.content_start = (self.w.html.len(), self.w.text.len());
     }
 
+    /// The first chunk was to fill the room left in the current comment, but nothing fits
+    /// there: give it a whole comment instead (the packer moves it to the next one).
+    fn widen_first(&mut self) -> bool {
+        let widen = self.out.is_empty() && self.first_budget < self.budget;
+        if widen {
+            self.first_budget = self.budget;
+        }
+        widen
+    }
+
     fn has_content(&self) -> bool {
         self.w.html.len() > self.content_start.0
     }
@@ -149,6 +159,8 @@ impl<'a> Chunker<'a> {
                         self.close();
                         self.open();
                         queue.push_front(seg);
+                    } else if self.widen_first() {
+                        queue.push_front(seg);
                     } else {
                         // A link bigger than a whole comment: shown as text (which can be cut).
                         queue.push_front(Seg::Text(label.clone()));
@@ -168,6 +180,10 @@ impl<'a> Chunker<'a> {
                         if self.has_content() {
                             self.close();
                             self.open();
+                            queue.push_front(Seg::Text(s));
+                            continue;
+                        }
+                        if self.widen_first() {
                             queue.push_front(Seg::Text(s));
                             continue;
                         }
@@ -483,6 +499,37 @@ mod tests {
         let blocks = chunks(&spec(0, vec![long.clone()]), 500);
         assert!(blocks.len() > 1 && blocks.iter().all(|b| b.links == 0 && b.cost() <= 500));
         assert_eq!(content_of(&blocks, 0), long.plain());
+    }
+
+    #[test]
+    fn a_big_paragraph_starts_in_the_room_left_unless_nothing_fits_there() {
+        let small = spec(0, vec![Seg::text("a".repeat(500))]);
+        let big = spec(1, vec![Seg::text("b ".repeat(5000))]);
+        let parts = pack(&[small.clone(), big.clone()], 4000);
+        // The first chunk of the big one shares the first comment with the small one.
+        assert_eq!(
+            parts[0].iter().map(|b| b.origin).collect::<Vec<_>>(),
+            [0, 1]
+        );
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.iter().map(Block::cost).sum::<usize>() <= 4000)
+        );
+        // A paragraph starting with a link that does not fit the room left: it starts in the
+        // next comment, and the link stays a link.
+        let link = format!("https://x.example/{}", "l".repeat(1800));
+        let linked = spec(2, vec![Seg::url(&link), Seg::text("c ".repeat(3000))]);
+        let filler = spec(0, vec![Seg::text("a".repeat(4000 - 2048 - 60))]);
+        let parts = pack(&[filler, linked], 4000);
+        assert_eq!(parts[0].len(), 1);
+        assert_eq!(parts[1][0].origin, 2);
+        assert_eq!(parts[1][0].links, 1);
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.iter().map(Block::cost).sum::<usize>() <= 4000)
+        );
     }
 
     #[test]
