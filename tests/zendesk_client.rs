@@ -853,13 +853,11 @@ async fn bulk_import_with_job_polling_and_results_by_index() {
     assert!(!job.is_final());
     let done = client.wait_for_job(&job.id).await.unwrap();
     assert_eq!(done.status, JobState::Completed);
-    // Polled on the manual clock: the sandbox's job takes 2 s, the poll interval is 1 s.
-    assert!(
-        env.timer
-            .sleeps()
-            .iter()
-            .all(|d| *d == Duration::from_secs(1))
-    );
+    // Polled on the manual clock: the sandbox's job takes 2 s; pauses start at 250 ms and
+    // double up to the poll interval (1 s).
+    let sleeps = env.timer.sleeps();
+    assert_eq!(sleeps.first(), Some(&Duration::from_millis(250)), "{sleeps:?}");
+    assert!(sleeps.windows(2).all(|w| w[1] >= w[0] && w[1] <= Duration::from_secs(1)), "{sleeps:?}");
     assert!(env.count("GET /api/v2/job_statuses/{job_status_id}") >= 2);
     let outcome = done.outcome_by_index(3);
     let id0 = match &outcome[0] {

@@ -148,22 +148,27 @@ pub struct Due {
     pub external_id: String,
     pub entry: Entry,
     pub payload: Option<String>,
+    /// The bulk job the last send went out in, and the entry's index in it.
+    pub job: Option<(String, usize)>,
 }
 
 /// Entries due now (waiting past their grace period, or sending past their lease), oldest
 /// first, at most `limit`.
 pub fn due(conn: &Connection, site: SiteId, now: DateTime<Utc>, limit: usize) -> rusqlite::Result<Vec<Due>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT conversation_id, external_id, payload, {ENTRY_COLUMNS} FROM ledger \
+        "SELECT conversation_id, external_id, payload, job_id, job_index, {ENTRY_COLUMNS} FROM ledger \
          WHERE site_id = ?1 AND state IN ('waiting', 'sending') AND due_at <= ?2 \
          ORDER BY due_at, conversation_id LIMIT ?3"
     ))?;
     stmt.query_map(params![site, now, limit as i64], |r| {
+        let job_id: Option<String> = r.get(3)?;
+        let job_index: Option<i64> = r.get(4)?;
         Ok(Due {
             conversation_id: r.get(0)?,
             external_id: r.get(1)?,
             payload: r.get(2)?,
-            entry: entry_from(r, 3)?,
+            job: job_id.zip(job_index).map(|(id, i)| (id, i as usize)),
+            entry: entry_from(r, 5)?,
         })
     })?
     .collect()
@@ -273,6 +278,21 @@ fn outcome_name(event: &Event) -> &'static str {
         Event::RetryRequested => "retry_requested",
         Event::EscalationRequested => "escalation_requested",
     }
+}
+
+/// Records the bulk job a batch went out in (right after Zendesk accepted it), so a later
+/// recovery reads the job's results instead of guessing. `None` clears it (a new send).
+pub fn record_job(conn: &mut Connection, site: SiteId, job: Option<&str>, entries: &[(&str, usize)]) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut stmt = tx.prepare_cached(
+            "UPDATE ledger SET job_id = ?3, job_index = ?4 WHERE site_id = ?1 AND conversation_id = ?2",
+        )?;
+        for (conversation, index) in entries {
+            stmt.execute(params![site, conversation, job, job.map(|_| *index as i64)])?;
+        }
+    }
+    tx.commit()
 }
 
 /// Puts a payload back (an escalation on a delivered conversation needs the conversation again).

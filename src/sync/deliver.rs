@@ -231,10 +231,70 @@ fn note(action: &str) -> AttemptNote {
     }
 }
 
-/// Settles entries left `Sending` by an earlier attempt: the ticket exists (recorded) or not
-/// (back to waiting, sent with the next batch).
+/// How long to wait before checking again on a bulk job that may still be writing tickets.
+const JOB_RECHECK: Duration = Duration::seconds(30);
+
+/// Settles entries left `Sending` by an earlier attempt: the ticket exists (recorded), or not
+/// (back to waiting, sent with the next batch), or it is too early to say.
+///
+/// A lookup by `external_id` is only trusted once no bulk job that may contain the entry is
+/// still running: an import job queued before a crash writes its tickets later. Entries whose
+/// job is known are settled from the job's own results.
 async fn settle_uncertain(api: &Api, ctx: &SiteContext, rows: &[Due]) -> Result<(), ApiError> {
-    let lookups: Vec<_> = futures_util::stream::iter(rows.iter().cloned())
+    let site = ctx.site.id;
+    let escalation = |row: &Due| ctx.site.settings.escalation_enabled && row.entry.escalation;
+    let recheck = |_row: &Due, why: String| Event::Uncertain {
+        at: api.clock().now() + JOB_RECHECK,
+        error: Failure { code: "sync.job_running".into(), message: why },
+    };
+    let (with_job, without_job): (Vec<&Due>, Vec<&Due>) = rows.iter().partition(|r| r.job.is_some());
+
+    // Entries sent in a known job: its results decide.
+    let mut job_ids: Vec<String> = with_job.iter().filter_map(|r| r.job.as_ref().map(|j| j.0.clone())).collect();
+    job_ids.sort();
+    job_ids.dedup();
+    let jobs = if job_ids.is_empty() { Vec::new() } else { ctx.zendesk.job_statuses(&job_ids).await? };
+    let mut to_look_up: Vec<&Due> = Vec::new();
+    for row in with_job {
+        let (job_id, index) = row.job.clone().expect("partitioned on job");
+        match jobs.iter().find(|j| j.id == job_id) {
+            Some(job) if !job.is_final() => {
+                apply(api, site, &row.conversation_id, recheck(row, format!("import job {job_id} is still running")), note("job_status"))?;
+            }
+            Some(job) => match job.outcome_by_index(index + 1).pop().flatten() {
+                Some(JobResult::Created { id, .. }) => {
+                    apply(api, site, &row.conversation_id, Event::Found { ticket_id: id, escalation: escalation(row) }, note("job_status"))?;
+                }
+                Some(JobResult::Failed { error, details_text, details, .. }) => {
+                    let message = details_summary(&details).or(details_text).or(error).unwrap_or_else(|| "Zendesk refused the ticket.".into());
+                    apply(
+                        api,
+                        site,
+                        &row.conversation_id,
+                        Event::Failed { error: Failure { code: "zendesk.invalid".into(), message: format!("Zendesk refused the ticket: {message}") } },
+                        AttemptNote { action: "job_status".into(), message: None, details: serde_json::to_string(&details).ok() },
+                    )?;
+                }
+                _ => to_look_up.push(row),
+            },
+            // Zendesk keeps job statuses a day; an unknown job leaves the lookup.
+            None => to_look_up.push(row),
+        }
+    }
+
+    // Entries whose send may not have reached Zendesk, or whose job says nothing: look them up,
+    // unless one of the account's jobs is still running (it may be theirs).
+    to_look_up.extend(without_job);
+    if to_look_up.is_empty() {
+        return Ok(());
+    }
+    if let Some(running) = ctx.zendesk.recent_jobs().await?.into_iter().find(|j| !j.is_final()) {
+        for row in to_look_up {
+            apply(api, site, &row.conversation_id, recheck(row, format!("job {} is still running: it may hold this ticket", running.id)), note("job_status"))?;
+        }
+        return Ok(());
+    }
+    let lookups: Vec<_> = futures_util::stream::iter(to_look_up.into_iter().cloned())
         .map(|row: Due| async move {
             let found = ctx.zendesk.tickets_by_external_id(&row.external_id).await;
             (row, found)
@@ -243,10 +303,9 @@ async fn settle_uncertain(api: &Api, ctx: &SiteContext, rows: &[Due]) -> Result<
         .collect()
         .await;
     for (row, found) in lookups {
-        let site = ctx.site.id;
         let event = match found {
             Ok(tickets) => match tickets.iter().map(|t| t.id).min() {
-                Some(ticket_id) => Event::Found { ticket_id },
+                Some(ticket_id) => Event::Found { ticket_id, escalation: escalation(&row) },
                 None => Event::NotFound,
             },
             Err(e) => {
@@ -392,8 +451,17 @@ async fn import_batch(api: &Api, ctx: &SiteContext, conversations: Vec<(Due, Con
     for row in &ready {
         apply(api, ctx.site.id, &row.conversation_id, Event::SendStarted { lease: LEASE }, note("import"))?;
     }
+    // A new send: the previous attempt's job (if any) no longer speaks for these entries.
+    let entries: Vec<(&str, usize)> = ready.iter().map(|r| (r.conversation_id.as_str(), 0)).collect();
+    store::record_job(&mut api.store().conn(), ctx.site.id, None, &entries)?;
     let outcome = async {
         let job = ctx.zendesk.import_tickets(&bodies).await?;
+        // From here on, a crash is settled from this job's results.
+        let entries: Vec<(&str, usize)> = ready.iter().enumerate().map(|(i, r)| (r.conversation_id.as_str(), i)).collect();
+        // Not fatal: without the record a recovery still waits for running jobs, then looks up.
+        if let Err(e) = store::record_job(&mut api.store().conn(), ctx.site.id, Some(&job.id), &entries) {
+            tracing::error!(site = ctx.site.id, job = %job.id, error = %e, "cannot record the import job");
+        }
         ctx.zendesk.wait_for_job(&job.id).await
     }
     .await;

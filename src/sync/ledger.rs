@@ -132,8 +132,9 @@ pub enum Event {
     RetryLater { at: DateTime<Utc>, error: Failure },
     /// The call may or may not have happened: stay `Sending`, look up before resending.
     Uncertain { at: DateTime<Utc>, error: Failure },
-    /// The lookup by `external_id` found the ticket of an earlier attempt.
-    Found { ticket_id: i64 },
+    /// The lookup by `external_id` (or the bulk job's results) found the ticket of an earlier
+    /// attempt. `escalation`: that attempt was an escalation (not an auto-save).
+    Found { ticket_id: i64, escalation: bool },
     /// The lookup found nothing: sending again is safe.
     NotFound,
     Failed { error: Failure },
@@ -219,19 +220,16 @@ impl Entry {
                 next.due_at = at;
                 next.error = Some(error);
             }
-            (Sending, Event::Found { ticket_id }) => {
-                // The earlier attempt's ticket exists. If it was an escalation attempt on top of
-                // an existing auto-save ticket, the same ticket id comes back: only the pending
-                // escalation decides the final state.
+            (Sending, Event::Found { ticket_id, escalation }) => {
                 next.ticket_id = Some(ticket_id);
                 next.error = None;
-                if self.ticket_id.is_some() && self.escalation {
-                    // Escalating an existing ticket (update): finding it proves nothing about the
-                    // update; go back to waiting and redo the (idempotent) update.
+                if escalation && self.ticket_id.is_some() {
+                    // Escalating an existing ticket (update): finding the ticket proves nothing
+                    // about the update; go back to waiting and redo it.
                     next.state = Waiting;
                     next.due_at = now;
                 } else {
-                    next.state = if self.escalation { Escalated } else { Delivered };
+                    next.state = if escalation { Escalated } else { Delivered };
                     next.path = Some(Path::Recovered);
                 }
             }
@@ -316,7 +314,7 @@ mod tests {
     fn an_uncertain_outcome_stays_sending_until_a_lookup_settles_it() {
         let u = sending(false).apply(Event::Uncertain { at: t(8), error: fail("zendesk.timeout") }, t(7)).unwrap();
         assert_eq!((u.state, u.due_at), (State::Sending, t(8)));
-        let found = u.apply(Event::Found { ticket_id: 9 }, t(9)).unwrap();
+        let found = u.apply(Event::Found { ticket_id: 9, escalation: false }, t(9)).unwrap();
         assert_eq!((found.state, found.ticket_id, found.path), (State::Delivered, Some(9), Some(Path::Recovered)));
         let not_found = u.apply(Event::NotFound, t(9)).unwrap();
         assert_eq!((not_found.state, not_found.due_at), (State::Waiting, t(9)));
@@ -325,9 +323,12 @@ mod tests {
     }
 
     #[test]
-    fn a_found_escalation_ticket_settles_as_escalated() {
-        let found = sending(true).apply(Event::Found { ticket_id: 5 }, t(9)).unwrap();
+    fn a_found_ticket_settles_as_what_the_attempt_was() {
+        let found = sending(true).apply(Event::Found { ticket_id: 5, escalation: true }, t(9)).unwrap();
         assert_eq!(found.state, State::Escalated);
+        // The agent asked for an escalation, but the site has escalation off: it was an auto-save.
+        let found = sending(true).apply(Event::Found { ticket_id: 5, escalation: false }, t(9)).unwrap();
+        assert_eq!(found.state, State::Delivered);
     }
 
     #[test]
@@ -347,7 +348,7 @@ mod tests {
         assert!(w.escalation_pending());
         let s = w.apply(Event::SendStarted { lease: Duration::minutes(10) }, t(61)).unwrap();
         // A lost response during the update: the ticket id is known, so it is redone, not looked up into "escalated".
-        let lost = s.apply(Event::Found { ticket_id: 42 }, t(62)).unwrap();
+        let lost = s.apply(Event::Found { ticket_id: 42, escalation: true }, t(62)).unwrap();
         assert_eq!(lost.state, State::Waiting);
         let e = s.apply(Event::Escalated { ticket_id: 42, path: Path::EscalationUpdate }, t(62)).unwrap();
         assert_eq!((e.state, e.ticket_id, e.path), (State::Escalated, Some(42), Some(Path::EscalationUpdate)));
@@ -372,7 +373,7 @@ mod tests {
             Event::Escalated { ticket_id: 1, path: Path::EscalationCreate },
             Event::RetryLater { at: t(1), error: fail("x") },
             Event::Uncertain { at: t(1), error: fail("x") },
-            Event::Found { ticket_id: 1 },
+            Event::Found { ticket_id: 1, escalation: false },
             Event::NotFound,
             Event::Failed { error: fail("x") },
             Event::RetryRequested,

@@ -393,6 +393,15 @@ impl ZendeskClient {
         Ok(env.job_status)
     }
 
+    /// The account's most recent background jobs (`GET /api/v2/job_statuses`, first page, newest
+    /// first): after a crash, whether a job sent before it may still be writing tickets.
+    pub async fn recent_jobs(&self) -> Result<Vec<JobStatus>, ZendeskError> {
+        let env: JobsEnvelope = self
+            .get_json(Call::get(K::JobStatus, "/api/v2/job_statuses", "recent job statuses"))
+            .await?;
+        Ok(env.job_statuses)
+    }
+
     /// `GET /api/v2/job_statuses/show_many?ids=` in batches of 100 (unknown ids left out).
     pub async fn job_statuses(&self, ids: &[String]) -> Result<Vec<JobStatus>, ZendeskError> {
         let mut out = Vec::new();
@@ -420,12 +429,14 @@ impl ZendeskClient {
     pub async fn wait_for_job(&self, id: &str) -> Result<JobStatus, ZendeskError> {
         let timer = self.inner.config.timer.clone();
         let started = timer.now();
+        let mut polls = 0;
         loop {
             let job = self.job_status(id).await?;
             if job.is_final() {
                 return Ok(job);
             }
-            self.pause_before_next_poll(started, id).await?;
+            self.pause_before_next_poll(started, id, polls).await?;
+            polls += 1;
         }
     }
 
@@ -435,6 +446,7 @@ impl ZendeskClient {
         let timer = self.inner.config.timer.clone();
         let started = timer.now();
         let mut done: std::collections::HashMap<String, JobStatus> = Default::default();
+        let mut polls = 0;
         loop {
             let pending: Vec<String> = ids
                 .iter()
@@ -456,18 +468,25 @@ impl ZendeskClient {
                 done.insert(job.id.clone(), job);
             }
             if done.len() < ids.len() {
-                self.pause_before_next_poll(started, &pending[0]).await?;
+                self.pause_before_next_poll(started, &pending[0], polls).await?;
+                polls += 1;
             }
         }
     }
 
+    /// Waits before polling a job again: short at first (most jobs finish within a second or
+    /// two), doubling up to `job_poll_interval`.
     async fn pause_before_next_poll(
         &self,
         started: tokio::time::Instant,
         id: &str,
+        polls: u32,
     ) -> Result<(), ZendeskError> {
         let timer = &self.inner.config.timer;
-        let interval = poll_interval(self);
+        let first = std::time::Duration::from_millis(250);
+        let interval = first
+            .saturating_mul(1u32 << polls.min(8))
+            .min(poll_interval(self));
         let elapsed = timer.now().saturating_duration_since(started);
         if elapsed + interval > self.inner.config.job_wait_timeout {
             return Err(ZendeskError::JobPending {
