@@ -14,6 +14,7 @@ pub mod logging;
 pub mod paths;
 pub mod secret;
 pub mod site;
+pub mod stats;
 pub mod store;
 pub mod sync;
 pub mod ticket;
