@@ -16,6 +16,7 @@ use crate::error::ApiError;
 use crate::iadvize::{Conversation, IadvizeClient};
 use crate::site::{DeliveryMode, Site, SiteId};
 use crate::store::ledger::{self as store, AttemptNote, Due};
+use crate::sync::escalate;
 use crate::sync::ledger::{Event, Failure, Path, State};
 use crate::ticket::{self, FieldDefault, FormContext, MappingOptions, RequesterChoice, TicketKind, TicketPlan};
 use crate::zendesk::{JobResult, PlanFeature, TicketField, TicketForm, ZendeskClient, ZendeskError};
@@ -152,6 +153,11 @@ impl SiteContext {
 
     /// The plan of one conversation with the requester looked up (cached per run).
     pub async fn plan(&self, conversation: &Conversation, kind: TicketKind) -> Result<TicketPlan, ApiError> {
+        self.plan_in_form(conversation, kind, self.form.as_ref()).await
+    }
+
+    /// [`plan`](Self::plan) in another form than the auto-save one (escalations use theirs).
+    pub async fn plan_in_form(&self, conversation: &Conversation, kind: TicketKind, form: Option<&TicketForm>) -> Result<TicketPlan, ApiError> {
         let found = match conversation.visitor.usable_email() {
             Some(email) => self.lookup(email).await?,
             None => None,
@@ -165,7 +171,7 @@ impl SiteContext {
         Ok(ticket::plan_ticket(
             conversation,
             &self.site.settings,
-            FormContext::new(self.form.as_ref(), &self.fields),
+            FormContext::new(form, &self.fields),
             requester,
             &self.options(kind),
         ))
@@ -329,11 +335,15 @@ fn decode(row: &Due) -> Result<Conversation, ApiError> {
 
 /// Delivers one batch of due entries (at most [`BATCH`]).
 pub async fn deliver_batch(api: &Api, ctx: &SiteContext, rows: Vec<Due>) -> Result<Delivered, ApiError> {
+    // Pending escalations (escalation on for the site) take their own path, whatever their state.
+    let (escalations, rows): (Vec<Due>, Vec<Due>) =
+        rows.into_iter().partition(|r| escalate::is_escalation(&ctx.site.settings, &r.entry));
+    let escalated = escalate::deliver(api, ctx, escalations.iter().map(escalate::EscalationRow::from).collect()).await?;
     let (uncertain, fresh): (Vec<Due>, Vec<Due>) = rows.into_iter().partition(|r| r.entry.state == State::Sending);
     if !uncertain.is_empty() {
         settle_uncertain(api, ctx, &uncertain).await?;
     }
-    let mut done = Delivered::default();
+    let mut done = escalated;
     let mut conversations = Vec::new();
     for row in fresh {
         match decode(&row) {
@@ -606,6 +616,9 @@ async fn create_one(api: &Api, ctx: &SiteContext, row: &Due, conversation: &Conv
 
 /// Delivers one batch of what is due now (nothing when nothing is due).
 pub async fn deliver_round(api: &Api, ctx: &SiteContext) -> Result<Delivered, ApiError> {
+    if ctx.site.settings.escalation_enabled {
+        escalate::recover_requests(api, ctx.site.id)?;
+    }
     let now = api.clock().now();
     let rows = store::due(&api.store().conn(), ctx.site.id, now, BATCH)?;
     if rows.is_empty() {

@@ -4,6 +4,7 @@
 pub mod ledger;
 pub mod poll;
 pub mod deliver;
+pub mod escalate;
 pub mod engine;
 pub mod owner;
 
