@@ -15,6 +15,12 @@ const COMMANDS: &[&str] = &[
     "forms_overview",
     "start_demo",
     "demo_site_id",
+    "sync_status",
+    "sync_now",
+    "sync_log",
+    "conversation_log",
+    "retry_conversation",
+    "preview_ticket",
 ];
 
 fn main() {

@@ -4,6 +4,10 @@ use crate::state::Core;
 use iadvize_zendesk::api::KeychainStatus;
 use iadvize_zendesk::check::ConnectionReport;
 use iadvize_zendesk::forms::FormsOverview;
+use iadvize_zendesk::store::ledger::{LedgerRow, LogFilter};
+use iadvize_zendesk::sync::ConversationLog;
+use iadvize_zendesk::sync::ledger::State as LedgerState;
+use iadvize_zendesk::ticket::TicketPreview;
 use iadvize_zendesk::paths;
 use iadvize_zendesk::site::{SecretsDraft, SettingChange, Site, SiteDraft, SiteId, SiteRef};
 use iadvize_zendesk::ApiError;
@@ -64,7 +68,9 @@ pub async fn change_settings(
     id: SiteId,
     changes: Vec<SettingChange>,
 ) -> Result<Site, ApiError> {
-    core.run(move |api| api.change_settings(id, &changes)).await
+    let site = core.run(move |api| api.change_settings(id, &changes)).await?;
+    core.sync.wake();
+    Ok(site)
 }
 
 #[tauri::command]
@@ -99,4 +105,46 @@ pub async fn start_demo(core: State<'_, Core>) -> Result<Site, ApiError> {
 #[tauri::command]
 pub async fn demo_site_id(core: State<'_, Core>) -> Result<Option<SiteId>, ApiError> {
     core.run(|api| Ok(api.demo_site()?.map(|s| s.id))).await
+}
+
+#[tauri::command]
+pub fn sync_status(core: State<'_, Core>) -> crate::sync::SyncOverview {
+    core.sync.overview()
+}
+
+#[tauri::command]
+pub fn sync_now(core: State<'_, Core>) {
+    core.sync.wake();
+}
+
+#[tauri::command]
+pub async fn sync_log(
+    core: State<'_, Core>,
+    id: SiteId,
+    state: Option<LedgerState>,
+    limit: Option<usize>,
+) -> Result<Vec<LedgerRow>, ApiError> {
+    let filter = LogFilter {
+        state,
+        conversation_id: None,
+        limit: limit.unwrap_or(200),
+    };
+    core.run(move |api| api.sync_log(&SiteRef::Id(id), &filter)).await
+}
+
+#[tauri::command]
+pub async fn conversation_log(core: State<'_, Core>, id: SiteId, conversation: String) -> Result<ConversationLog, ApiError> {
+    core.run(move |api| api.conversation_log(&SiteRef::Id(id), &conversation)).await
+}
+
+#[tauri::command]
+pub async fn retry_conversation(core: State<'_, Core>, id: SiteId, conversation: String) -> Result<LedgerRow, ApiError> {
+    let row = core.run(move |api| api.retry_conversation(&SiteRef::Id(id), &conversation)).await?;
+    core.sync.wake();
+    Ok(row)
+}
+
+#[tauri::command]
+pub async fn preview_ticket(core: State<'_, Core>, id: SiteId, conversation: String) -> Result<TicketPreview, ApiError> {
+    core.api()?.preview_ticket(&SiteRef::Id(id), &conversation).await
 }

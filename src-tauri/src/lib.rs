@@ -2,6 +2,7 @@
 
 pub mod commands;
 pub mod state;
+pub mod sync;
 
 use iadvize_zendesk::{logging, paths};
 use state::Core;
@@ -27,6 +28,12 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>, core: Core) -> taur
             commands::forms_overview,
             commands::start_demo,
             commands::demo_site_id,
+            commands::sync_status,
+            commands::sync_now,
+            commands::sync_log,
+            commands::conversation_log,
+            commands::retry_conversation,
+            commands::preview_ticket,
         ])
 }
 
@@ -68,11 +75,20 @@ pub fn run() {
             }
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move { resume_demo(handle, demo_if_empty).await });
+            let core = app.state::<Core>();
+            if let Ok(api) = core.api() {
+                core.sync.start(api);
+            }
             Ok(())
         })
         .build(context());
     match app {
-        Ok(app) => app.run(|_, _| {}),
+        Ok(app) => app.run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                // Stop after the current batches: the ledger says where each conversation is.
+                app.state::<Core>().sync.stop();
+            }
+        }),
         Err(e) => {
             eprintln!("The desktop app could not start: {e}");
             std::process::exit(1);

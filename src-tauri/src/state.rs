@@ -10,6 +10,7 @@ pub struct Core {
     api: Result<Arc<Api>, ApiError>,
     /// The built-in sandbox, while a demo site uses it.
     demo: tokio::sync::Mutex<Option<iadvize_zendesk_sandbox::Sandbox>>,
+    pub sync: std::sync::Arc<crate::sync::DesktopSync>,
 }
 
 impl Core {
@@ -22,6 +23,7 @@ impl Core {
             data_dir,
             api,
             demo: tokio::sync::Mutex::new(None),
+            sync: std::sync::Arc::default(),
         }
     }
 

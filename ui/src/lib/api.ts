@@ -4,6 +4,11 @@ import type { ApiError } from "../bindings/ApiError";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { ConnectionReport } from "../bindings/ConnectionReport";
 import type { FormsOverview } from "../bindings/FormsOverview";
+import type { ConversationLog } from "../bindings/ConversationLog";
+import type { LedgerRow } from "../bindings/LedgerRow";
+import type { LedgerState } from "../bindings/LedgerState";
+import type { SyncOverview } from "../bindings/SyncOverview";
+import type { TicketPreview } from "../bindings/TicketPreview";
 import type { FieldError } from "../bindings/FieldError";
 import type { KeychainStatus } from "../bindings/KeychainStatus";
 import type { SecretsDraft } from "../bindings/SecretsDraft";
@@ -45,4 +50,14 @@ export const api = {
   formsOverview: (id: number) => call<FormsOverview>("forms_overview", { id }),
   startDemo: () => call<Site>("start_demo"),
   demoSiteId: () => call<number | null>("demo_site_id"),
+  syncStatus: () => call<SyncOverview>("sync_status"),
+  syncNow: () => call<void>("sync_now"),
+  syncLog: (id: number, state: LedgerState | null = null, limit = 200) =>
+    call<LedgerRow[]>("sync_log", { id, state, limit }),
+  conversationLog: (id: number, conversation: string) =>
+    call<ConversationLog>("conversation_log", { id, conversation }),
+  retryConversation: (id: number, conversation: string) =>
+    call<LedgerRow>("retry_conversation", { id, conversation }),
+  previewTicket: (id: number, conversation: string) =>
+    call<TicketPreview>("preview_ticket", { id, conversation }),
 };
