@@ -30,6 +30,8 @@ use std::sync::Mutex;
 pub const LEASE: Duration = Duration::minutes(10);
 /// Zendesk's bulk limit.
 pub const BATCH: usize = 100;
+/// Batches of a site in flight at once (each holds at most two bulk jobs; Zendesk allows 30).
+pub const PIPELINE: usize = 4;
 /// Requester look-ups in flight at once (the client's limiter still paces them).
 const LOOKUP_CONCURRENCY: usize = 16;
 
@@ -620,12 +622,22 @@ pub async fn deliver_round(api: &Api, ctx: &SiteContext) -> Result<Delivered, Ap
         escalate::recover_requests(api, ctx.site.id)?;
     }
     let now = api.clock().now();
-    let rows = store::due(&api.store().conn(), ctx.site.id, now, BATCH)?;
+    let rows = store::due(&api.store().conn(), ctx.site.id, now, BATCH * PIPELINE)?;
     if rows.is_empty() {
         return Ok(Delivered::default());
     }
     let count = rows.len();
-    let mut done = deliver_batch(api, ctx, rows).await?;
+    // Several batches at once: while one waits for its bulk jobs, the next looks its
+    // requesters up, so a backlog drains at the rate limit rather than at the jobs' pace.
+    let mut batches = Vec::new();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        batches.push(rows.by_ref().take(BATCH).collect::<Vec<_>>());
+    }
+    let mut done = Delivered::default();
+    for result in futures_util::future::join_all(batches.into_iter().map(|b| deliver_batch(api, ctx, b))).await {
+        done += result?;
+    }
     // Lookups that settled entries count as progress too: the next round sends them.
     done.retrying += usize::from(done == Delivered::default() && count > 0);
     Ok(done)
