@@ -1214,8 +1214,17 @@ impl Api {
                 store::set_payload(&self.store().conn(), site.id, &conversation_id, &payload)?;
             }
         }
+        // Kept as Zendesk will take them (a card keeps its last digits only, numbers are canonical).
+        let kept: Answers = answers
+            .iter()
+            .filter(|(_, a)| !a.is_empty())
+            .filter_map(|(id, _)| {
+                let value = validated.value(*id)?.clone();
+                serde_json::from_value::<AnswerValue>(value).ok().map(|v| (*id, v))
+            })
+            .collect();
         let now = self.clock().now();
-        store_request(&self.store().conn(), site.id, &conversation_id, &answers, note.as_deref(), now)?;
+        store_request(&self.store().conn(), site.id, &conversation_id, &kept, note.as_deref(), now)?;
         let applied = store::apply(
             &mut self.store().conn(),
             site.id,

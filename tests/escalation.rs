@@ -1,0 +1,533 @@
+//! Escalation against the sandbox over real HTTP, with the real keychain and SQLite: one ticket
+//! per conversation on every path (closing-form escalation before auto-save, desktop escalation
+//! after it, after Zendesk closed the ticket), every field type applied, invalid answers
+//! reported, uncertain outcomes redone safely; the pre-flight check and the CLI.
+//! Run inside scripts/with-keychain.sh.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use iadvize_zendesk::Api;
+use iadvize_zendesk::api::ClientTuning;
+use iadvize_zendesk::escalation::{AnswerValue, Answers};
+use iadvize_zendesk::iadvize::{ClosedConversationsFilter, Conversation};
+use iadvize_zendesk::secret::Secret;
+use iadvize_zendesk::site::{Platform, SecretsDraft, SettingChange, Site, SiteDraft, SiteRef, ZendeskAuthKind};
+use iadvize_zendesk::sync::engine;
+use iadvize_zendesk::sync::escalate;
+use iadvize_zendesk::sync::ledger::{Path, State};
+use iadvize_zendesk::sync::poll::escalation_requested;
+use iadvize_zendesk::zendesk::RetryPolicy;
+use iadvize_zendesk_sandbox::control::TicketView;
+use iadvize_zendesk_sandbox::faults::{Api as FaultApi, Fault, FaultRule, Trigger};
+use iadvize_zendesk_sandbox::{Sandbox, SandboxConfig, credentials as c, field_ids, form_ids};
+use serde_json::json;
+use std::sync::Arc;
+
+const SITE: i64 = 3101;
+const LABEL: &str = "Summary of the customer request in one line";
+
+struct Env {
+    _dir: tempfile::TempDir,
+    api: Arc<Api>,
+    sandbox: Sandbox,
+    site: Site,
+}
+
+impl Env {
+    fn site_ref(&self) -> SiteRef {
+        SiteRef::Id(self.site.id)
+    }
+}
+
+fn config() -> SandboxConfig {
+    SandboxConfig::default()
+        // Seed 7: 30 conversations on the site, 5 escalated by agents, 3 of them with invalid answers.
+        .seed(7)
+        .conversations(150)
+        .job_duration(std::time::Duration::from_millis(50))
+}
+
+async fn env_with(config: SandboxConfig, token: Option<(&str, &str)>, changes: &[SettingChange], retries: bool) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let api = Arc::new(Api::open(dir.path()).unwrap());
+    let sandbox = iadvize_zendesk_sandbox::start(config).await.unwrap();
+    api.set_tuning(ClientTuning {
+        zendesk: Some(Arc::new(move |c| {
+            c.job_poll_interval = std::time::Duration::from_millis(20);
+            c.request_timeout = std::time::Duration::from_secs(5);
+            if !retries {
+                c.retry = RetryPolicy::none();
+            }
+        })),
+        iadvize: None,
+    });
+    let (email, auth, secrets) = match token {
+        Some((email, token)) => (
+            email.to_owned(),
+            ZendeskAuthKind::ApiToken,
+            SecretsDraft {
+                zendesk_api_token: Some(Secret::new(token)),
+                zendesk_oauth_client_secret: None,
+                iadvize_rest_api_key: Some(Secret::new(c::IADVIZE_REST_API_KEY)),
+                iadvize_graphql_token: Some(Secret::new(c::IADVIZE_GRAPHQL_TOKEN)),
+            },
+        ),
+        None => (
+            c::ZENDESK_ADMIN_EMAIL.to_owned(),
+            ZendeskAuthKind::OauthClient,
+            SecretsDraft {
+                zendesk_api_token: None,
+                zendesk_oauth_client_secret: Some(Secret::new(c::ZENDESK_OAUTH_CLIENT_SECRET)),
+                iadvize_rest_api_key: Some(Secret::new(c::IADVIZE_REST_API_KEY)),
+                iadvize_graphql_token: Some(Secret::new(c::IADVIZE_GRAPHQL_TOKEN)),
+            },
+        ),
+    };
+    let draft = SiteDraft {
+        name: "Escalation".into(),
+        platform: Platform::Ha,
+        iadvize_site_id: SITE.to_string(),
+        zendesk_domain: "sandbox".into(),
+        zendesk_email: email,
+        zendesk_auth: auth,
+        zendesk_oauth_client_id: (auth == ZendeskAuthKind::OauthClient).then(|| c::ZENDESK_OAUTH_CLIENT_ID.into()),
+        country: Some("France".into()),
+        start_from: Some((Utc::now() - Duration::days(8)).to_rfc3339()),
+        zendesk_api_url: Some(sandbox.zendesk_url()),
+        iadvize_api_url: Some(sandbox.iadvize_url()),
+        secrets,
+    };
+    let site = api.create_site(&draft).unwrap();
+    let site = api.change_settings(site.id, changes).unwrap();
+    Env { _dir: dir, api, sandbox, site }
+}
+
+fn standard() -> Vec<SettingChange> {
+    vec![
+        SettingChange::Autosave(true),
+        SettingChange::AutosaveFormId(Some(form_ids::ARCHIVE)),
+        SettingChange::Escalation(true),
+        SettingChange::EscalationFormId(Some(form_ids::ESCALATION)),
+        SettingChange::EscalationNoteLabel(LABEL.into()),
+        SettingChange::GraceSeconds(0),
+    ]
+}
+
+async fn env() -> Env {
+    env_with(config(), None, &standard(), true).await
+}
+
+async fn conversations(env: &Env) -> Vec<Conversation> {
+    let client = iadvize_zendesk::check::iadvize_client(&env.api, &env.site).unwrap();
+    client
+        .closed_conversations(&ClosedConversationsFilter::site(SITE, env.site.settings.start_from, Utc::now()))
+        .await
+        .unwrap()
+}
+
+fn external_id(c: &Conversation) -> String {
+    format!("iadvize:ha:{SITE}:{}", c.id)
+}
+
+fn tickets(env: &Env, c: &Conversation) -> Vec<TicketView> {
+    env.sandbox.control().tickets_by_external_id(&external_id(c))
+}
+
+fn the_ticket(env: &Env, c: &Conversation) -> TicketView {
+    let list = tickets(env, c);
+    assert_eq!(list.len(), 1, "conversation {} has {} tickets", c.id, list.len());
+    list.into_iter().next().unwrap()
+}
+
+fn private_notes(t: &TicketView) -> Vec<&iadvize_zendesk_sandbox::control::CommentView> {
+    t.comments.iter().filter(|x| !x.public).collect()
+}
+
+fn escalation_notes<'a>(t: &'a TicketView, c: &Conversation) -> Vec<&'a iadvize_zendesk_sandbox::control::CommentView> {
+    let marker = escalate::marker(&external_id(c));
+    t.comments.iter().filter(|x| x.body.contains(&marker)).collect()
+}
+
+/// Sync rounds until nothing is pending (retry delays skipped by moving due times).
+async fn drain(env: &Env, rounds: usize) -> engine::Summary {
+    let mut total = engine::Summary::default();
+    for _ in 0..rounds {
+        let (summary, _errors) = engine::sync_once(&env.api, None).await.unwrap();
+        total += summary;
+        total.pending = summary.pending;
+        if summary.pending == 0 {
+            return total;
+        }
+        skip_delays(env);
+    }
+    total
+}
+
+fn skip_delays(env: &Env) {
+    env.api
+        .store()
+        .conn()
+        .execute("UPDATE ledger SET due_at = '2000-01-01 00:00:00+00:00' WHERE state IN ('waiting', 'sending')", [])
+        .unwrap();
+}
+
+fn log(env: &Env, c: &Conversation) -> iadvize_zendesk::sync::ConversationLog {
+    env.api.conversation_log(&env.site_ref(), &c.id.to_string()).unwrap()
+}
+
+fn answers(list: &[(i64, AnswerValue)]) -> Answers {
+    list.iter().cloned().collect()
+}
+
+fn plain(c: &Conversation) -> bool {
+    !escalation_requested(c) && c.closing_form.iter().all(|a| a.field_id == "escalate")
+}
+
+// ------------------------------------------------------------------ closing-form escalations
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn closing_form_escalations_before_autosave_give_one_escalated_ticket_each() {
+    let env = env().await;
+    let convs = conversations(&env).await;
+    let escalated: Vec<&Conversation> = convs.iter().filter(|c| escalation_requested(c)).collect();
+    assert!(escalated.len() >= 3, "the seed has escalations on this site: {}", escalated.len());
+    let invalid: Vec<&&Conversation> = escalated
+        .iter()
+        .filter(|c| c.closing_answer(&format!("zendesk_field_{}", field_ids::ORDER_NUMBER)).and_then(|a| a.value.as_deref()) == Some("twelve"))
+        .collect();
+    assert!(!invalid.is_empty(), "the seed has an escalation with invalid answers on this site");
+
+    let summary = drain(&env, 3).await;
+    assert_eq!((summary.tickets_escalated, summary.tickets_updated), (escalated.len(), 0), "{summary:?}");
+    assert_eq!(summary.tickets_created, convs.len() - escalated.len());
+    assert_eq!((summary.failed, summary.pending), (0, 0));
+
+    for c in &escalated {
+        let t = the_ticket(&env, c);
+        assert!(matches!(t.status.as_str(), "new" | "open"), "not solved: {}", t.status);
+        assert_eq!(t.via, "api", "the Tickets API");
+        assert_eq!(t.ticket_form_id, Some(form_ids::ESCALATION));
+        assert!(t.tags.contains(&"iadvize_escalation".to_string()) && !t.tags.contains(&"iadvize_autosave".to_string()), "{:?}", t.tags);
+        assert!(t.comments[0].public, "the transcript first");
+        let notes = private_notes(&t);
+        assert_eq!(notes.len(), 1, "one private note on {}", c.id);
+        let note = &notes[0].body;
+        assert!(note.contains(LABEL), "{note}");
+        assert!(note.contains("Customer called twice") || note.contains("typed by hand"), "the agent's note: {note}");
+        assert!(note.contains(&format!("https://ha.iadvize.com/admin/conversation/{}", c.id)), "{note}");
+        assert!(note.contains(&c.id.to_string()), "{note}");
+        assert_eq!(t.field(field_ids::IADVIZE_COUNTRY), Some(&json!("France")), "the reporting fields");
+        let row = log(&env, c).row;
+        assert_eq!((row.state, row.path, row.ticket_id), (State::Escalated, Some(Path::EscalationCreate), Some(t.id)));
+        if invalid.iter().any(|i| i.id == c.id) {
+            // Invalid answers: reported with field and reason, the ticket still made with the rest.
+            let attempts = log(&env, c).attempts;
+            let reported = attempts.iter().filter_map(|a| a.message.as_deref()).find(|m| m.contains("not used")).unwrap_or_else(|| panic!("{attempts:?}"));
+            assert!(reported.contains("Order number = \"twelve\"") && reported.contains("whole number"), "{reported}");
+            assert!(reported.contains("Follow-up date") && reported.contains("Contact reason"), "{reported}");
+            let details = attempts.iter().find_map(|a| a.details.clone()).unwrap();
+            assert!(details["answer_errors"].as_array().unwrap().iter().any(|e| e["field_id"] == json!(field_ids::ORDER_NUMBER)));
+            assert_eq!(t.field(field_ids::ORDER_NUMBER), None);
+            assert_eq!(t.field(field_ids::CONTACT_REASON), Some(&json!("other")), "the form's default replaces the bad option");
+            assert_eq!(t.field(field_ids::REFUND_REQUESTED), Some(&json!(true)), "valid answers are kept");
+            assert!(note.contains("could not be used"), "agents see it too: {note}");
+        } else {
+            assert_eq!(t.field(field_ids::CUSTOMER_REFERENCE), Some(&json!("ABC-1234")));
+            assert_eq!(t.field(field_ids::PRODUCTS), Some(&json!(["shoes", "bags"])));
+            assert_eq!(t.field(field_ids::FOLLOW_UP_DATE), Some(&json!("2026-12-15")));
+        }
+    }
+    for c in convs.iter().filter(|c| !escalation_requested(c)) {
+        let t = the_ticket(&env, c);
+        assert_eq!((t.status.as_str(), t.via.as_str()), ("solved", "import"));
+    }
+    // Nothing more on a second run.
+    let before = env.sandbox.control().tickets().len();
+    let again = drain(&env, 1).await;
+    assert_eq!((again.tickets_escalated, again.tickets_created), (0, 0));
+    assert_eq!(env.sandbox.control().tickets().len(), before);
+}
+
+// ------------------------------------------------------------------ desktop escalations
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_desktop_escalation_after_autosave_updates_the_same_ticket() {
+    let env = env().await;
+    let convs = conversations(&env).await;
+    drain(&env, 3).await;
+    let c = convs.iter().find(|c| plain(c)).unwrap();
+    let before = the_ticket(&env, c);
+    assert_eq!((before.status.as_str(), before.ticket_form_id), ("solved", Some(form_ids::ARCHIVE)));
+
+    let receipt = env
+        .api
+        .escalate(
+            &env.site_ref(),
+            &c.id.to_string(),
+            answers(&[
+                (field_ids::CONTACT_REASON, "refund".into()),
+                (field_ids::REFUND_REQUESTED, true.into()),
+                (field_ids::REFUND_AMOUNT, "49.90".into()),
+            ]),
+            Some("Refund promised by phone".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!((receipt.row.state, receipt.row.ticket_id), (State::Waiting, Some(before.id)));
+    assert!(receipt.validated.errors.is_empty(), "{:?}", receipt.validated.errors);
+
+    let summary = drain(&env, 3).await;
+    assert_eq!((summary.tickets_updated, summary.tickets_escalated, summary.tickets_created), (1, 0, 0), "{summary:?}");
+    let t = the_ticket(&env, c);
+    assert_eq!(t.id, before.id, "the same ticket");
+    assert_eq!(t.status, "open", "reopened");
+    assert_eq!(t.ticket_form_id, Some(form_ids::ESCALATION));
+    assert_eq!(t.field(field_ids::CONTACT_REASON), Some(&json!("refund")));
+    assert_eq!(t.field(field_ids::REFUND_REQUESTED), Some(&json!(true)));
+    assert_eq!(t.field(field_ids::REFUND_AMOUNT), Some(&json!("49.90")));
+    assert!(t.tags.contains(&"iadvize_escalation".to_string()));
+    assert_eq!(private_notes(&t).len(), 2, "the auto-save note and the escalation note");
+    let notes = escalation_notes(&t, c);
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].body.contains(&format!("{LABEL}: Refund promised by phone")), "{}", notes[0].body);
+    assert_eq!(t.comments.iter().filter(|x| x.public).count(), before.comments.iter().filter(|x| x.public).count(), "no transcript again");
+    let row = log(&env, c).row;
+    assert_eq!((row.state, row.path, row.ticket_id), (State::Escalated, Some(Path::EscalationUpdate), Some(t.id)));
+    // A request that lost the race with an auto-save send in flight (the send settled the
+    // entry as delivered after the request marked it) is picked up again.
+    let other = convs.iter().filter(|c| plain(c)).nth(1).unwrap();
+    env.api.escalate(&env.site_ref(), &other.id.to_string(), Answers::new(), Some("Late".into())).await.unwrap();
+    env.api
+        .store()
+        .conn()
+        .execute("UPDATE ledger SET state = 'delivered' WHERE conversation_id = ?1", [other.id.to_string()])
+        .unwrap();
+    assert_eq!(drain(&env, 3).await.tickets_updated, 1);
+    assert_eq!(escalation_notes(&the_ticket(&env, other), other).len(), 1);
+    // A conversation is escalated once.
+    let again = env.api.escalate(&env.site_ref(), &c.id.to_string(), Answers::new(), None).await.unwrap_err();
+    assert_eq!(again.code, "escalation.already_escalated");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_escalation_after_zendesk_closed_the_ticket_makes_a_linked_followup() {
+    let mut switches = iadvize_zendesk_sandbox::config::Switches::default();
+    switches.auto_close_after_hours = 1;
+    let env = env_with(config().switches(switches), None, &standard(), true).await;
+    let convs = conversations(&env).await;
+    drain(&env, 3).await;
+    let c = convs.iter().find(|c| plain(c)).unwrap();
+    env.sandbox.control().advance(std::time::Duration::from_secs(3 * 3600));
+    let closed = the_ticket(&env, c);
+    assert_eq!(closed.status, "closed");
+
+    env.api
+        .escalate(&env.site_ref(), &c.id.to_string(), answers(&[(field_ids::CONTACT_REASON, "delivery".into())]), Some("Parcel lost".into()))
+        .await
+        .unwrap();
+    let summary = drain(&env, 3).await;
+    assert_eq!((summary.tickets_escalated, summary.tickets_updated), (1, 0), "{summary:?}");
+
+    let original = the_ticket(&env, c);
+    assert_eq!((original.status.as_str(), original.comments.len()), ("closed", closed.comments.len()), "untouched");
+    let followups = env.sandbox.control().tickets_by_external_id(&escalate::followup_external_id(&external_id(c)));
+    assert_eq!(followups.len(), 1);
+    let f = &followups[0];
+    assert_eq!(f.followup_source_id, Some(closed.id), "linked to the closed ticket");
+    assert_eq!(f.ticket_form_id, Some(form_ids::ESCALATION));
+    assert_ne!(f.status, "solved");
+    assert_eq!(f.field(field_ids::CONTACT_REASON), Some(&json!("delivery")));
+    let notes = escalation_notes(f, c);
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].body.contains(&format!("Follow-up of Zendesk ticket #{}", closed.id)), "{}", notes[0].body);
+    let log = log(&env, c);
+    assert_eq!((log.row.state, log.row.path, log.row.ticket_id), (State::Escalated, Some(Path::EscalationFollowup), Some(f.id)));
+    let why = log.attempts.last().unwrap().message.clone().unwrap();
+    assert!(why.contains("closed") && why.contains(&closed.id.to_string()) && why.contains(&f.id.to_string()), "{why}");
+    // Only one follow-up, even if asked again.
+    assert_eq!(drain(&env, 1).await.tickets_escalated, 0);
+    assert_eq!(env.sandbox.control().tickets_by_external_id(&escalate::followup_external_id(&external_id(c))).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_field_type_answered_from_the_desktop_is_applied() {
+    // Auto-save off: the conversations are not in the ledger; escalating fetches them.
+    let mut changes = standard();
+    changes[0] = SettingChange::Autosave(false);
+    let env = env_with(config(), None, &changes, true).await;
+    let convs = conversations(&env).await;
+    let mut plain_ones = convs.iter().filter(|c| plain(c));
+    let (a, b) = (plain_ones.next().unwrap(), plain_ones.next().unwrap());
+
+    // The escalation form: text, textarea, checkbox, decimal (conditional), date, integer,
+    // regexp, dropdown, multiselect.
+    env.api
+        .escalate(
+            &env.site_ref(),
+            &a.id.to_string(),
+            answers(&[
+                (field_ids::IADVIZE_CAMPAIGN, "Spring sale (from the agent)".into()),
+                (field_ids::SUMMARY, "Line one\nLine two".into()),
+                (field_ids::REFUND_REQUESTED, "true".into()),
+                (field_ids::REFUND_AMOUNT, "+12.5".into()),
+                (field_ids::FOLLOW_UP_DATE, "2026-12-31".into()),
+                (field_ids::ORDER_NUMBER, "+007".into()),
+                (field_ids::CUSTOMER_REFERENCE, "XYZ-0042".into()),
+                (field_ids::CONTACT_REASON, "product_question".into()),
+                (field_ids::PRODUCTS, AnswerValue::List(vec!["jackets".into(), "accessories".into()])),
+            ]),
+            None,
+        )
+        .await
+        .unwrap();
+    let log_a = env.api.deliver_escalation(&env.site_ref(), &a.id.to_string()).await.unwrap();
+    assert_eq!(log_a.row.state, State::Escalated, "{log_a:?}");
+    let t = the_ticket(&env, a);
+    assert_eq!(t.field(field_ids::IADVIZE_CAMPAIGN), Some(&json!("Spring sale (from the agent)")));
+    assert_eq!(t.field(field_ids::SUMMARY), Some(&json!("Line one\nLine two")));
+    assert_eq!(t.field(field_ids::REFUND_REQUESTED), Some(&json!(true)));
+    assert!(t.tags.contains(&"refund_requested".to_string()), "the checkbox's tag");
+    assert_eq!(t.field(field_ids::REFUND_AMOUNT), Some(&json!("12.5")));
+    assert_eq!(t.field(field_ids::FOLLOW_UP_DATE), Some(&json!("2026-12-31")));
+    assert_eq!(t.field(field_ids::ORDER_NUMBER), Some(&json!("7")));
+    assert_eq!(t.field(field_ids::CUSTOMER_REFERENCE), Some(&json!("XYZ-0042")));
+    assert_eq!(t.field(field_ids::CONTACT_REASON), Some(&json!("product_question")));
+    assert_eq!(t.field(field_ids::PRODUCTS), Some(&json!(["jackets", "accessories"])));
+    assert_eq!(private_notes(&t).len(), 1);
+    assert!(private_notes(&t)[0].body.contains(&format!("{LABEL}: (no note)")));
+
+    // The complaint form: lookup, partial credit card, and a dropdown without default.
+    env.api.change_settings(env.site.id, &[SettingChange::EscalationFormId(Some(form_ids::COMPLAINT))]).unwrap();
+    env.api
+        .escalate(
+            &env.site_ref(),
+            &b.id.to_string(),
+            answers(&[
+                (field_ids::ESCALATION_LEVEL, "level_2".into()),
+                (field_ids::RELATED_AGENT, AnswerValue::Number(iadvize_zendesk_sandbox::AGENT_ID.into())),
+                (field_ids::CARD, "4111 1111 1111 1234".into()),
+                (field_ids::ORDER_NUMBER, AnswerValue::Number(123456.into())),
+            ]),
+            Some("Card charged twice".into()),
+        )
+        .await
+        .unwrap();
+    env.api.deliver_escalation(&env.site_ref(), &b.id.to_string()).await.unwrap();
+    let t = the_ticket(&env, b);
+    assert_eq!(t.ticket_form_id, Some(form_ids::COMPLAINT));
+    assert_eq!(t.field(field_ids::ESCALATION_LEVEL), Some(&json!("level_2")));
+    assert_eq!(t.field(field_ids::RELATED_AGENT), Some(&json!(iadvize_zendesk_sandbox::AGENT_ID)));
+    // Zendesk shows the card masked; only the last digits were sent.
+    assert!(t.field(field_ids::CARD).and_then(|v| v.as_str()).is_some_and(|v| v.ends_with("1234")), "{:?}", t.field(field_ids::CARD));
+    assert_eq!(t.field(field_ids::ORDER_NUMBER), Some(&json!("123456")));
+    let db = common::database_bytes(env._dir.path());
+    assert!(!common::contains(&db, "4111 1111 1111 1234"), "the card number is not kept whole");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn invalid_desktop_answers_are_refused_field_by_field_and_nothing_is_recorded() {
+    let env = env().await;
+    let convs = conversations(&env).await;
+    let c = convs.iter().find(|c| plain(c)).unwrap();
+    let e = env
+        .api
+        .escalate(
+            &env.site_ref(),
+            &c.id.to_string(),
+            answers(&[
+                (field_ids::ORDER_NUMBER, "twelve".into()),
+                (field_ids::CONTACT_REASON, "not_an_option".into()),
+                (field_ids::FOLLOW_UP_DATE, "31/12/2026".into()),
+                (999_999, "x".into()),
+            ]),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "escalation.invalid_answers");
+    let fields: Vec<&str> = e.fields.iter().map(|f| f.field.as_str()).collect();
+    for id in [field_ids::ORDER_NUMBER, field_ids::CONTACT_REASON, field_ids::FOLLOW_UP_DATE, 999_999] {
+        assert!(fields.contains(&format!("zendesk_field_{id}").as_str()), "{fields:?}");
+    }
+    assert!(e.fields.iter().any(|f| f.code == "not_on_form"), "{:?}", e.fields);
+    assert!(e.message.contains("whole number"), "{}", e.message);
+    let n: i64 = env.api.store().conn().query_row("SELECT count(*) FROM escalation_requests", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 0);
+    // The live check gives the same without recording.
+    let checked = env
+        .api
+        .check_escalation_answers(&env.site_ref(), None, &answers(&[(field_ids::ORDER_NUMBER, "12".into()), (field_ids::REFUND_AMOUNT, "3".into())]))
+        .await
+        .unwrap();
+    assert!(checked.errors.is_empty(), "{:?}", checked.errors);
+    assert_eq!(checked.dropped.len(), 1, "the refund amount is hidden without a refund");
+    // Escalation off: refused with what to do.
+    env.api.change_settings(env.site.id, &[SettingChange::Escalation(false)]).unwrap();
+    let off = env.api.escalate(&env.site_ref(), &c.id.to_string(), Answers::new(), None).await.unwrap_err();
+    assert_eq!(off.code, "escalation.disabled");
+}
+
+// ------------------------------------------------------------------ uncertain outcomes
+
+fn drop_next(env: &Env, method: &str, route: &str) {
+    env.sandbox.control().add_fault(FaultRule {
+        api: FaultApi::Zendesk,
+        method: Some(method.into()),
+        route: Some(route.into()),
+        fault: Fault::CommitThenDrop,
+        trigger: Trigger::Next { count: 1 },
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn uncertain_creates_and_updates_still_give_one_ticket_and_one_note() {
+    // No client retries: every dropped answer reaches the engine as an uncertain outcome.
+    // (Auto-save's imports use other endpoints: the faults hit escalations only.)
+    let env = env_with(config(), None, &standard(), false).await;
+    let convs = conversations(&env).await;
+    let escalated: Vec<&Conversation> = convs.iter().filter(|c| escalation_requested(c)).collect();
+    let (first, second) = (escalated[0], escalated[1]);
+
+    // 1. The create is committed, its answer lost.
+    drop_next(&env, "POST", "/api/v2/tickets");
+    let (round, _) = engine::sync_once(&env.api, None).await.unwrap();
+    assert!(round.pending >= 1, "{round:?}");
+    let uncertain: Vec<&Conversation> = escalated.iter().copied().filter(|c| log(&env, c).row.state == State::Sending).collect();
+    assert_eq!(uncertain.len(), 1, "one create went uncertain");
+    // 2. The note of another conversation's create is committed, its answer lost.
+    drop_next(&env, "PUT", "/api/v2/tickets/{ticket_id}");
+    skip_delays(&env);
+    let summary = drain(&env, 5).await;
+    assert_eq!((summary.pending, summary.failed), (0, 0), "{summary:?}");
+    for c in &escalated {
+        let t = the_ticket(&env, c);
+        assert_eq!(escalation_notes(&t, c).len(), 1, "one note on {}", c.id);
+        assert_eq!(private_notes(&t).len(), 1);
+        assert_eq!(log(&env, c).row.state, State::Escalated);
+    }
+    let _ = (first, second);
+    assert!(env.sandbox.control().faults().is_empty(), "both faults were hit");
+    let resumed = log(&env, uncertain[0]).attempts;
+    assert!(
+        resumed.iter().any(|a| a.message.as_deref().is_some_and(|m| m.contains("earlier attempt found and completed"))),
+        "the uncertain create was found by external_id and completed: {resumed:?}"
+    );
+
+    // 3. The update of an auto-saved ticket: committed, answer lost.
+    let c = convs.iter().find(|c| plain(c) && !tickets(&env, c).is_empty()).unwrap();
+    env.api.escalate(&env.site_ref(), &c.id.to_string(), answers(&[(field_ids::CONTACT_REASON, "refund".into())]), Some("Uncertain".into())).await.unwrap();
+    drop_next(&env, "PUT", "/api/v2/tickets/{ticket_id}");
+    let (round, _) = engine::sync_once(&env.api, None).await.unwrap();
+    assert_eq!(round.tickets_updated, 0, "{round:?}");
+    assert_eq!(log(&env, c).row.state, State::Sending, "uncertain");
+    skip_delays(&env);
+    let summary = drain(&env, 3).await;
+    assert_eq!(summary.pending, 0);
+    let t = the_ticket(&env, c);
+    assert_eq!(escalation_notes(&t, c).len(), 1, "the note once");
+    assert_eq!(t.status, "open");
+    let log = log(&env, c);
+    assert_eq!((log.row.state, log.row.path), (State::Escalated, Some(Path::EscalationUpdate)));
+    assert!(log.attempts.iter().any(|a| a.message.as_deref().is_some_and(|m| m.contains("earlier attempt"))), "{:?}", log.attempts);
+}
