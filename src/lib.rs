@@ -3,6 +3,7 @@
 //! faces over [`api::Api`].
 
 pub mod api;
+pub mod backfill;
 pub mod check;
 pub mod clock;
 pub mod demo;
@@ -11,6 +12,7 @@ pub mod escalation;
 pub mod forms;
 pub mod iadvize;
 pub mod logging;
+pub mod notify;
 pub mod paths;
 pub mod secret;
 pub mod site;

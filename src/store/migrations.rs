@@ -155,6 +155,14 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE ledger ADD COLUMN job_id TEXT;
     ALTER TABLE ledger ADD COLUMN job_index INTEGER;
     "#,
+    // 5: desktop notifications turned off, per site and kind (all are on by default).
+    r#"
+    CREATE TABLE notification_mutes (
+        site_id INTEGER NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL,
+        PRIMARY KEY (site_id, kind)
+    ) STRICT;
+    "#,
 ];
 
 pub fn latest_version() -> i64 {
@@ -269,6 +277,26 @@ mod tests {
            INSERT INTO backfills (site_id, range_from, range_to, checkpoint, state, created_at, updated_at)
            VALUES (7, '2026-10-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00', '2026-10-15 00:00:00+00:00',
                'running', '2026-11-03 00:00:00+00:00', '2026-11-03 00:00:00+00:00');"#,
+        ), (
+        5,
+        r#"INSERT INTO meta VALUES ('install_id', 'fixture-install');
+           INSERT INTO sites (id, name, platform, iadvize_site_id, zendesk_domain, zendesk_email,
+               zendesk_auth, country, start_from, conversation_url_template, created_at, updated_at)
+           VALUES (7, 'Shop v1', 'ha', 4521, 'https://acme.zendesk.com', 'a@acme.example',
+               'api_token', 'France', '2026-11-01 00:00:00+00:00',
+               'https://{platform}.iadvize.com/admin/conversation/{conversation_id}',
+               '2026-11-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00');
+           INSERT INTO site_secrets VALUES (7, 'zendesk_api_token', '2026-11-01 00:00:00+00:00');
+           INSERT INTO ledger (site_id, conversation_id, closed_at, state, due_at, external_id,
+               ticket_id, path, created_at, updated_at, job_id, job_index)
+           VALUES (7, 'c-1', '2026-11-02 00:00:00+00:00', 'delivered', '2026-11-02 00:05:00+00:00',
+               'iadvize:ha:4521:c-1', 99, 'import', '2026-11-02 00:00:00+00:00', '2026-11-02 00:06:00+00:00', 'job-1', 0);
+           INSERT INTO escalation_requests VALUES (7, 'c-1', 'desktop', '{"360001":"refund"}', 'Call back',
+               '2026-11-03 00:00:00+00:00');
+           INSERT INTO backfills (site_id, range_from, range_to, checkpoint, state, created_at, updated_at)
+           VALUES (7, '2026-10-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00', '2026-10-15 00:00:00+00:00',
+               'running', '2026-11-03 00:00:00+00:00', '2026-11-03 00:00:00+00:00');
+           INSERT INTO notification_mutes VALUES (7, 'failing');"#,
     )];
 
     fn memory() -> Connection {

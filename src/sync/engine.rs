@@ -53,6 +53,8 @@ pub enum SyncPhase {
     Delivering,
     /// The last round failed (see `last_error`); it is retried at the next poll.
     Failing,
+    /// The admin paused syncing (from the tray); nothing is polled or sent until resumed.
+    Paused,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -136,6 +138,7 @@ pub struct Engine {
     wake: Arc<Notify>,
     stop_tx: Arc<watch::Sender<bool>>,
     stop_rx: watch::Receiver<bool>,
+    paused: Arc<std::sync::atomic::AtomicBool>,
     /// How often the site list is re-read (new sites, changed settings).
     pub rescan: Duration,
 }
@@ -149,8 +152,24 @@ impl Engine {
             wake: Arc::new(Notify::new()),
             stop_tx: Arc::new(stop_tx),
             stop_rx,
+            paused: Arc::default(),
             rescan: Duration::from_secs(5),
         }
+    }
+
+    /// Pauses every site after its current batch (the tray's "Pause all").
+    pub fn pause(&self) {
+        self.paused.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.wake();
+    }
+
+    pub fn resume(&self) {
+        self.paused.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.wake();
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn status(&self) -> Vec<SiteSyncStatus> {
@@ -229,10 +248,10 @@ impl Engine {
             let previous = self.site_status(id);
             let wait = Duration::from_secs(site.settings.poll_seconds.max(1) as u64);
             let next = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-            if !is_active(&site) {
+            if !is_active(&site) || self.is_paused() {
                 self.set_status(SiteSyncStatus {
                     site_id: id,
-                    phase: SyncPhase::Off,
+                    phase: if is_active(&site) { SyncPhase::Paused } else { SyncPhase::Off },
                     last_poll_at: previous.as_ref().and_then(|p| p.last_poll_at),
                     next_poll_at: None,
                     counts,
