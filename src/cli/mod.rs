@@ -5,6 +5,7 @@ mod output;
 mod remote;
 mod sandbox;
 mod site;
+mod stats;
 mod sync;
 
 use clap::{Parser, Subcommand};
@@ -83,6 +84,8 @@ enum Command {
     },
     /// Serve the built-in sandbox (simulated iAdvize and Zendesk) on loopback.
     Sandbox(sandbox::SandboxArgs),
+    /// Tickets per agent, campaign, country and day, from the sync ledger (default: the last 30 days).
+    Stats(stats::StatsArgs),
 }
 
 /// A failure to report: the core's error, or a usage problem found after parsing.
@@ -116,6 +119,7 @@ pub fn main() -> ExitCode {
         Command::Log { site, conversation, json } => with_api(&data_dir, |api| sync::log(api, site, conversation, json)),
         Command::Retry { site, conversation_id, json } => with_api(&data_dir, |api| sync::retry(api, site, conversation_id, json)),
         Command::Sandbox(args) => sandbox::run(args),
+        Command::Stats(args) => with_api(&data_dir, |api| stats::run(api, args)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
