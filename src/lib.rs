@@ -3,7 +3,6 @@
 //! faces over [`api::Api`].
 
 pub mod api;
-pub mod backfill;
 pub mod check;
 pub mod clock;
 pub mod demo;
