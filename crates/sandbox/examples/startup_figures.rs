@@ -1,11 +1,15 @@
 //! Prints how long a sandbox with N seeded conversations (default 10,000) takes to start and
 //! to answer its first requests, and the process's peak memory (VmHWM).
 //!
-//! `cargo run -p iadvize-zendesk-sandbox --release --example startup_figures [-- N]`
+//! `cargo run -p iadvize-zendesk-sandbox --release --example startup_figures [-- N [--single-site ID] [--unique-visitors]]`
+//!
+//! `--single-site 3101` puts every conversation on that site; `--unique-visitors` gives each
+//! conversation its own visitor (30 % already Zendesk end-users, 20 % without e-mail), as the
+//! drain benchmark does.
 //!
 //! Figures are printed, never asserted: timing assertions make tests flaky.
 
-use iadvize_zendesk_sandbox::{SandboxConfig, credentials};
+use iadvize_zendesk_sandbox::{SandboxConfig, VisitorMix, credentials};
 use std::time::Instant;
 
 fn peak_rss_kib() -> Option<u64> {
@@ -18,15 +22,25 @@ fn peak_rss_kib() -> Option<u64> {
 
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let n: usize = args
+        .first()
         .and_then(|a| a.parse().ok())
         .unwrap_or(10_000);
+    let mut config = SandboxConfig::default().conversations(n);
+    if let Some(i) = args.iter().position(|a| a == "--single-site") {
+        let site = args
+            .get(i + 1)
+            .and_then(|s| s.parse().ok())
+            .expect("--single-site SITE_ID");
+        config = config.single_site(site);
+    }
+    if args.iter().any(|a| a == "--unique-visitors") {
+        config = config.visitor_mix(VisitorMix::unique(0.3, 0.2));
+    }
     let before = peak_rss_kib();
     let t = Instant::now();
-    let sandbox = iadvize_zendesk_sandbox::start(SandboxConfig::default().conversations(n))
-        .await
-        .expect("starts");
+    let sandbox = iadvize_zendesk_sandbox::start(config).await.expect("starts");
     let started = t.elapsed();
 
     // First answers: one closedConversations page and one ticket creation.
@@ -63,6 +77,10 @@ async fn main() {
     println!(
         "conversations seeded:        {}",
         sandbox.control().conversation_count()
+    );
+    println!(
+        "Zendesk users seeded:        {}",
+        sandbox.control().users().len()
     );
     println!(
         "start (seed + listeners):    {:.1} ms",

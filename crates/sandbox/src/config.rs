@@ -56,6 +56,85 @@ pub enum Latency {
         min_ms: u64,
         max_ms: u64,
     },
+    /// Log-normal, as measured API latencies are (most answers near the median, a long tail of
+    /// slow ones): half the requests take less than `median_ms`, 95 % less than `p95_ms`
+    /// (`p95_ms >= median_ms`). Drawn from the sandbox's seeded RNG and capped at 20 times the
+    /// median. Fractions of a millisecond are kept, so time-compressed runs can scale it down.
+    LogNormal {
+        median_ms: f64,
+        p95_ms: f64,
+    },
+}
+
+impl Latency {
+    /// The same distribution with every delay divided by `factor` (time compression).
+    pub fn compressed(self, factor: f64) -> Latency {
+        let f = factor.max(f64::MIN_POSITIVE);
+        let ms = |v: u64| (v as f64 / f).round() as u64;
+        match self {
+            Latency::None => Latency::None,
+            Latency::Fixed { ms: v } => Latency::Fixed { ms: ms(v) },
+            Latency::Uniform { min_ms, max_ms } => Latency::Uniform {
+                min_ms: ms(min_ms),
+                max_ms: ms(max_ms),
+            },
+            Latency::LogNormal { median_ms, p95_ms } => Latency::LogNormal {
+                median_ms: median_ms / f,
+                p95_ms: p95_ms / f,
+            },
+        }
+    }
+
+    /// The mean delay in milliseconds (what a client's concurrency has to cover).
+    pub fn mean_ms(self) -> f64 {
+        match self {
+            Latency::None => 0.0,
+            Latency::Fixed { ms } => ms as f64,
+            Latency::Uniform { min_ms, max_ms } => (min_ms + max_ms.max(min_ms)) as f64 / 2.0,
+            Latency::LogNormal { median_ms, p95_ms } => {
+                let sigma = log_normal_sigma(median_ms, p95_ms);
+                median_ms.max(0.0) * (sigma * sigma / 2.0).exp()
+            }
+        }
+    }
+}
+
+/// The sigma of a log-normal with this median and 95th percentile.
+pub(crate) fn log_normal_sigma(median_ms: f64, p95_ms: f64) -> f64 {
+    if median_ms <= 0.0 || p95_ms <= median_ms {
+        return 0.0;
+    }
+    (p95_ms / median_ms).ln() / 1.644_853_6
+}
+
+/// Who the seeded conversations' visitors are.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum VisitorMix {
+    /// A small pool that comes back: 120 visitors per platform, every fourth without e-mail,
+    /// a third of those with one already Zendesk end-users.
+    #[default]
+    Repeat,
+    /// Every conversation has its own visitor: `existing_share` of them (0 to 1) with an
+    /// e-mail that already belongs to a Zendesk end-user, `without_email_share` with no
+    /// e-mail, the others with an e-mail Zendesk does not know. Visitors are generated on
+    /// demand from their number (nothing stored per visitor on the iAdvize side); the existing
+    /// ones are seeded as Zendesk end-users at start.
+    Unique {
+        existing_share: f64,
+        without_email_share: f64,
+    },
+}
+
+impl VisitorMix {
+    /// Unique visitors, the shares clamped to [0, 1] (e-mail-less ones first).
+    pub fn unique(existing_share: f64, without_email_share: f64) -> VisitorMix {
+        let without = without_email_share.clamp(0.0, 1.0);
+        VisitorMix::Unique {
+            existing_share: existing_share.clamp(0.0, 1.0 - without),
+            without_email_share: without,
+        }
+    }
 }
 
 /// What happens when a ticket is solved without an assignee (unconfirmed, facts §3.1).
@@ -155,6 +234,12 @@ pub struct SandboxConfig {
     pub seed: u64,
     /// Closed conversations seeded across the iAdvize sites.
     pub conversations: usize,
+    /// The sites the seeded (and live) conversations belong to, round-robin, by iAdvize site
+    /// id (None: all five seeded sites). `single_site(id)` puts every conversation on one site,
+    /// so N conversations of one site are N generated, not 5 N. An unknown id fails `start`.
+    pub conversation_sites: Option<Vec<i64>>,
+    /// Repeat visitors (the default) or one visitor per conversation.
+    pub visitor_mix: VisitorMix,
     /// Over how many days before "now" the seeded conversations closed.
     pub history_days: u32,
     pub zendesk_listen: SocketAddr,
@@ -184,6 +269,8 @@ impl Default for SandboxConfig {
         SandboxConfig {
             seed: 42,
             conversations: 200,
+            conversation_sites: None,
+            visitor_mix: VisitorMix::Repeat,
             history_days: 7,
             zendesk_listen: loopback,
             iadvize_listen: loopback,
@@ -206,6 +293,24 @@ impl SandboxConfig {
     }
     pub fn conversations(mut self, n: usize) -> Self {
         self.conversations = n;
+        self
+    }
+    /// Seeds (and closes live) conversations on these sites only, round-robin.
+    pub fn conversation_sites(mut self, site_ids: impl IntoIterator<Item = i64>) -> Self {
+        self.conversation_sites = Some(site_ids.into_iter().collect());
+        self
+    }
+    /// Every conversation on one site (e.g. `3101`, on `ha`).
+    pub fn single_site(self, site_id: i64) -> Self {
+        self.conversation_sites([site_id])
+    }
+    pub fn visitor_mix(mut self, mix: VisitorMix) -> Self {
+        self.visitor_mix = mix;
+        self
+    }
+    /// Over how many days before "now" the seeded conversations closed (default 7).
+    pub fn history_days(mut self, days: u32) -> Self {
+        self.history_days = days;
         self
     }
     pub fn plan(mut self, plan: Plan) -> Self {

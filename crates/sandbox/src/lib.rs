@@ -11,11 +11,15 @@ mod server;
 mod shared;
 mod zendesk;
 
-pub use config::{ExistingEmail, Latency, Plan, SandboxConfig, SolveWithoutAssignee, Switches};
-pub use control::{CommentView, Control, EmailView, FieldValueView, JobView, TicketView, UserView};
+pub use config::{
+    ExistingEmail, Latency, Plan, SandboxConfig, SolveWithoutAssignee, Switches, VisitorMix,
+};
+pub use control::{
+    CommentView, Control, EmailView, FieldValueView, JobView, TicketSummary, TicketView, UserView,
+};
 pub use faults::{Api, Fault, FaultRule, Trigger};
 pub use iadvize::graphql::CONTRACT_SDL as IADVIZE_CONTRACT_SDL;
-pub use seed::{Platform, Site, sites};
+pub use seed::{Platform, Site, UniqueVisitorKind, sites, unique_visitor_email, unique_visitor_kind};
 pub use shared::{EndpointStats, RequestStats};
 pub use zendesk::seed::{
     ADMIN_ID, AGENT_ID, FILLER_FIELDS, LIGHT_AGENT_ID, SECOND_AGENT_ID, field_ids, form_ids,
@@ -38,6 +42,8 @@ pub enum StartError {
     },
     #[error("the iAdvize GraphQL contract does not build: {0}")]
     Schema(String),
+    #[error("conversation_sites: {0} is not a seeded iAdvize site (see sites())")]
+    UnknownSite(i64),
 }
 
 /// A running sandbox. Dropping it stops both listeners and closes open connections.
@@ -61,6 +67,9 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
 
 impl Sandbox {
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, StartError> {
+        if let Some(ids) = &config.conversation_sites {
+            seed::conversation_sites(Some(ids)).map_err(StartError::UnknownSite)?;
+        }
         let zd_listener = bind(config.zendesk_listen).await?;
         let ia_listener = bind(config.iadvize_listen).await?;
         let zendesk_addr = zd_listener

@@ -131,3 +131,68 @@ pub fn visitor_name(platform: &str, n: usize) -> String {
 pub fn visitor_email(platform: &str, n: usize) -> Option<String> {
     (n % 4 != 3).then(|| format!("visitor{n:03}.{platform}@customer.example"))
 }
+
+/// The sites conversations are seeded on, in round-robin order: the chosen ids (in the order
+/// given), or every seeded site. `Err(id)` for an id that is not a seeded site.
+pub fn conversation_sites(only: Option<&[i64]>) -> Result<Vec<Site>, i64> {
+    let all = sites();
+    match only {
+        None => Ok(all),
+        Some([]) => Err(0),
+        Some(ids) => ids
+            .iter()
+            .map(|id| all.iter().find(|s| s.id == *id).cloned().ok_or(*id))
+            .collect(),
+    }
+}
+
+/// What a unique visitor (`VisitorMix::Unique`) left: no e-mail, an e-mail Zendesk already
+/// knows (an end-user), or a new one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UniqueVisitorKind {
+    WithoutEmail,
+    Existing,
+    New,
+}
+
+/// The kind of unique visitor `n`. The shares hold in every stretch of conversations, not just
+/// overall (a golden-ratio sequence rather than random draws).
+pub fn unique_visitor_kind(n: usize, existing_share: f64, without_email_share: f64) -> UniqueVisitorKind {
+    let f = ((n as f64 + 0.5) * 0.618_033_988_749_894_9).fract();
+    if f < without_email_share {
+        UniqueVisitorKind::WithoutEmail
+    } else if f < without_email_share + existing_share {
+        UniqueVisitorKind::Existing
+    } else {
+        UniqueVisitorKind::New
+    }
+}
+
+/// Unique visitor `n`'s e-mail when it has one (distinct from the repeat pool's).
+pub fn unique_visitor_email(platform: Platform, n: usize) -> String {
+    format!("guest{n:06}.{}@customer.example", platform.as_str())
+}
+
+/// The Zendesk end-users a unique-visitor seed starts with: `(name, email)` of every seeded
+/// conversation's visitor whose kind is `Existing` (conversation `n` of the seed order has
+/// visitor `n`, on the site `n` picks round-robin).
+pub fn existing_unique_visitors(
+    sites: &[Site],
+    conversations: usize,
+    existing_share: f64,
+    without_email_share: f64,
+) -> Vec<(String, String)> {
+    if sites.is_empty() || existing_share <= 0.0 {
+        return Vec::new();
+    }
+    (0..conversations)
+        .filter(|n| {
+            unique_visitor_kind(*n, existing_share, without_email_share) == UniqueVisitorKind::Existing
+        })
+        .map(|n| {
+            let platform = sites[n % sites.len()].platform;
+            let (first, last) = visitor_name_parts(platform, n);
+            (format!("{first} {last}"), unique_visitor_email(platform, n))
+        })
+        .collect()
+}

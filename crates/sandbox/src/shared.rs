@@ -1,9 +1,9 @@
 //! State shared by both listeners, the control handle and the live-mode task.
 
 use crate::clock::Clock;
-use crate::config::{Latency, Plan, SandboxConfig, Switches};
+use crate::config::{Latency, Plan, SandboxConfig, Switches, VisitorMix, log_normal_sigma};
 use crate::faults::{Api, Faults};
-use crate::iadvize::data::IaState;
+use crate::iadvize::data::{IaSeed, IaState};
 use crate::zendesk::rate_limit::RateLimiter;
 use crate::zendesk::state::{Ctx, ZdState};
 use chrono::{DateTime, Utc};
@@ -13,6 +13,22 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock, RwLock};
 use std::time::Duration;
+
+/// The Zendesk account, with the end-users of unique visitors whose e-mail it already knows.
+fn seed_zendesk(ia: &IaSeed, now: DateTime<Utc>) -> ZdState {
+    let existing = match ia.visitor_mix {
+        VisitorMix::Unique {
+            existing_share,
+            without_email_share,
+        } => {
+            let only = (!ia.conversation_sites.is_empty()).then_some(ia.conversation_sites.as_slice());
+            let sites = crate::seed::conversation_sites(only).unwrap_or_else(|_| crate::seed::sites());
+            crate::seed::existing_unique_visitors(&sites, ia.conversations, existing_share, without_email_share)
+        }
+        VisitorMix::Repeat => Vec::new(),
+    };
+    ZdState::seeded(now, &existing)
+}
 
 /// What can be changed while running (over the control handle or `/_sandbox`).
 impl Settings {
@@ -68,9 +84,8 @@ impl RequestStats {
 
 pub(crate) struct Shared {
     pub clock: Clock,
-    pub seed: u64,
-    pub conversations: usize,
-    pub history_days: u32,
+    /// What the iAdvize data (and the Zendesk end-users of unique visitors) is seeded from.
+    pub ia_seed: IaSeed,
     /// Sandbox time at start (and at each reset): seeded data is placed relative to it.
     pub epoch: RwLock<DateTime<Utc>>,
     pub settings: RwLock<Settings>,
@@ -89,10 +104,14 @@ impl Shared {
     pub fn new(config: &SandboxConfig) -> Shared {
         let clock = Clock::default();
         let now = clock.now();
-        Shared {
+        let ia_seed = IaSeed {
             seed: config.seed,
             conversations: config.conversations,
             history_days: config.history_days,
+            conversation_sites: config.conversation_sites.clone().unwrap_or_default(),
+            visitor_mix: config.visitor_mix,
+        };
+        Shared {
             epoch: RwLock::new(now),
             settings: RwLock::new(Settings {
                 plan: config.plan,
@@ -102,13 +121,9 @@ impl Shared {
                 job_duration: config.job_duration,
                 switches: config.switches.clone(),
             }),
-            zd: Mutex::new(ZdState::seeded(now)),
-            ia: RwLock::new(IaState::seeded(
-                config.seed,
-                config.conversations,
-                config.history_days,
-                now,
-            )),
+            zd: Mutex::new(seed_zendesk(&ia_seed, now)),
+            ia: RwLock::new(IaState::seeded(&ia_seed, now)),
+            ia_seed,
             faults: Faults::default(),
             stats: Mutex::new(RequestStats::default()),
             rate: Mutex::new(RateLimiter::default()),
@@ -158,6 +173,18 @@ impl Shared {
                     .random_range(min_ms..=max_ms.max(min_ms));
                 Some(Duration::from_millis(ms))
             }
+            Latency::LogNormal { median_ms, p95_ms } => {
+                let median = median_ms.max(0.0);
+                let sigma = log_normal_sigma(median, p95_ms);
+                // Box-Muller: a standard normal from two uniform draws.
+                let (u1, u2): (f64, f64) = {
+                    let mut rng = self.rng.lock().unwrap();
+                    (1.0 - rng.random::<f64>(), rng.random::<f64>())
+                };
+                let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                let ms = (median * (sigma * z).exp()).min(median * 20.0);
+                Some(Duration::from_secs_f64(ms / 1e3))
+            }
         }
     }
 
@@ -176,12 +203,42 @@ impl Shared {
     pub fn reset(&self) {
         let now = self.clock.now();
         *self.epoch.write().unwrap() = now;
-        *self.zd.lock().unwrap() = ZdState::seeded(now);
-        *self.ia.write().unwrap() =
-            IaState::seeded(self.seed, self.conversations, self.history_days, now);
+        *self.zd.lock().unwrap() = seed_zendesk(&self.ia_seed, now);
+        *self.ia.write().unwrap() = IaState::seeded(&self.ia_seed, now);
         *self.stats.lock().unwrap() = RequestStats::default();
         *self.rate.lock().unwrap() = RateLimiter::default();
-        *self.rng.lock().unwrap() = ChaCha8Rng::seed_from_u64(self.seed ^ 0xfa17);
+        *self.rng.lock().unwrap() = ChaCha8Rng::seed_from_u64(self.ia_seed.seed ^ 0xfa17);
         self.faults.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_normal_latency_has_the_asked_median_and_p95() {
+        let config = SandboxConfig::default()
+            .conversations(0)
+            .latency(Latency::LogNormal {
+                median_ms: 100.0,
+                p95_ms: 300.0,
+            });
+        let sh = Shared::new(&config);
+        let mut ms: Vec<f64> = (0..20_000)
+            .map(|_| sh.latency_sample().unwrap().as_secs_f64() * 1e3)
+            .collect();
+        ms.sort_by(f64::total_cmp);
+        let at = |q: f64| ms[(q * ms.len() as f64) as usize];
+        assert!((at(0.5) - 100.0).abs() < 5.0, "median {}", at(0.5));
+        assert!((at(0.95) - 300.0).abs() < 20.0, "p95 {}", at(0.95));
+        assert!(ms.iter().all(|m| *m > 0.0 && *m <= 2000.0));
+        let mean = ms.iter().sum::<f64>() / ms.len() as f64;
+        let expected = Latency::LogNormal {
+            median_ms: 100.0,
+            p95_ms: 300.0,
+        }
+        .mean_ms();
+        assert!((mean - expected).abs() / expected < 0.05, "{mean} vs {expected}");
     }
 }

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `GET /_sandbox/info` | base URLs, credentials, seeded sites, sandbox time |
 //! | `GET /_sandbox/tickets[?external_id=]`, `GET /_sandbox/tickets/{id}` | [`TicketView`]s |
+//! | `GET /_sandbox/ticket_summaries` | every ticket as a [`TicketSummary`](super::TicketSummary) (no comment text) |
 //! | `GET /_sandbox/users[?email=]` | [`UserView`]s |
 //! | `GET /_sandbox/emails` | e-mails sent by triggers |
 //! | `GET /_sandbox/jobs` | job statuses |
@@ -12,7 +13,7 @@
 //! | `POST /_sandbox/reset` | back to the seeded data |
 //! | `GET`/`PUT /_sandbox/plan` | `{"plan":"team"}`, optionally `"ticket_forms": false` |
 //! | `GET`/`POST`/`DELETE /_sandbox/faults` | a [`FaultRule`] as JSON |
-//! | `PUT /_sandbox/latency` | `{"kind":"fixed","ms":50}` / `{"kind":"uniform","min_ms":..,"max_ms":..}` / `{"kind":"none"}` |
+//! | `PUT /_sandbox/latency` | `{"kind":"fixed","ms":50}` / `{"kind":"uniform","min_ms":..,"max_ms":..}` / `{"kind":"log_normal","median_ms":..,"p95_ms":..}` / `{"kind":"none"}` |
 //! | `GET`/`PATCH /_sandbox/switches` | the switches; PATCH merges the given keys |
 //! | `GET`/`PUT /_sandbox/live` | `{"per_minute": 30.0}` or `{"per_minute": null}` |
 //! | `GET /_sandbox/clock`, `POST /_sandbox/clock/advance` | `{"seconds": 3600}` |
@@ -39,6 +40,10 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
         .route("/_sandbox/info", get(info))
         .route("/_sandbox/tickets", get(tickets))
         .route("/_sandbox/tickets/{id}", get(ticket))
+        .route(
+            "/_sandbox/ticket_summaries",
+            get(|State(c): State<Control>| async move { Json(c.ticket_summaries()) }),
+        )
         .route("/_sandbox/users", get(users))
         .route(
             "/_sandbox/emails",

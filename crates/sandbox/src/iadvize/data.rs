@@ -1,11 +1,15 @@
 //! iAdvize's seeded data: sites, agents (pro agents, ibbü experts, bots), visitors, campaigns,
 //! tags and closed conversations. Conversations are kept compact (a few dozen bytes each);
 //! their transcripts are generated on demand from a per-conversation seed, so 10,000 of them
-//! start in milliseconds and the same seed always yields the same transcript.
+//! start in milliseconds and the same seed always yields the same transcript. Unique visitors
+//! (one per conversation) are generated on demand from their number too.
 
+use crate::config::VisitorMix;
 use crate::seed::{
-    Platform, Site, VISITORS_PER_PLATFORM, sites, visitor_email, visitor_name_parts,
+    Platform, Site, UniqueVisitorKind, VISITORS_PER_PLATFORM, sites, unique_visitor_email,
+    unique_visitor_kind, visitor_email, visitor_name_parts,
 };
+use std::borrow::Cow;
 use crate::zendesk::seed::field_ids;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use rand::{Rng, SeedableRng};
@@ -44,6 +48,26 @@ pub struct Visitor {
     pub country: &'static str,
 }
 
+/// A conversation's visitor: one of the repeat pool (`visitors[i]`), or unique visitor `n`
+/// (generated on demand, see [`IaState::visitor`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VisitorRef {
+    Pool(u32),
+    Unique(u32),
+}
+
+/// What seeding needs: the seed, how many conversations over how many days, on which sites,
+/// with which visitors.
+#[derive(Clone, Debug)]
+pub struct IaSeed {
+    pub seed: u64,
+    pub conversations: usize,
+    pub history_days: u32,
+    /// Conversations go round-robin over these (ids of seeded sites).
+    pub conversation_sites: Vec<i64>,
+    pub visitor_mix: VisitorMix,
+}
+
 #[derive(Clone, Debug)]
 pub struct Campaign {
     pub id: Uuid,
@@ -79,7 +103,7 @@ pub struct Conversation {
     pub channel: &'static str,
     pub created_at: DateTime<Utc>,
     pub closed_at: DateTime<Utc>,
-    pub visitor: usize,
+    pub visitor: VisitorRef,
     /// Agents in contact order (one pushed system message each); indexes into `agents`.
     pub agents: Vec<usize>,
     pub campaign: Option<usize>,
@@ -138,8 +162,14 @@ pub struct Message {
 pub struct IaState {
     pub seed: u64,
     pub sites: Vec<Site>,
+    /// Indexes into `sites` of the sites conversations go to, round-robin.
+    conversation_sites: Vec<usize>,
+    pub visitor_mix: VisitorMix,
     pub agents: Vec<Agent>,
+    /// The repeat pool (120 per platform).
     pub visitors: Vec<Visitor>,
+    /// The platform of each unique visitor, by number (all that is stored of them).
+    unique_visitors: Vec<Platform>,
     pub campaigns: Vec<Campaign>,
     pub tags: Vec<Tag>,
     /// Sorted by (closed_at, id): the order `closedConversations` serves.
@@ -156,6 +186,15 @@ fn uuid(rng: &mut ChaCha8Rng) -> Uuid {
     uuid::Builder::from_random_bytes(rng.random()).into_uuid()
 }
 
+/// REST visitor ids: the pool's are `base + i`, unique visitors' `base + 1,000,000 + n`.
+fn visitor_id_base(platform: Platform) -> i64 {
+    match platform {
+        Platform::Ha => 70_000_000,
+        Platform::Sd => 80_000_000,
+    }
+}
+const UNIQUE_ID_OFFSET: i64 = 1_000_000;
+
 const COUNTRIES: [&str; 8] = ["FR", "DE", "ES", "SA", "IL", "US", "JP", "NG"];
 const TAG_NAMES: [&str; 6] = [
     "order",
@@ -170,14 +209,19 @@ const CHANNELS: [&str; 8] = [
 ];
 
 impl IaState {
-    pub fn seeded(
-        seed: u64,
-        conversations: usize,
-        history_days: u32,
-        now: DateTime<Utc>,
-    ) -> IaState {
+    pub fn seeded(plan: &IaSeed, now: DateTime<Utc>) -> IaState {
+        let (seed, conversations, history_days) =
+            (plan.seed, plan.conversations, plan.history_days);
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let sites = sites();
+        let mut conversation_sites: Vec<usize> = plan
+            .conversation_sites
+            .iter()
+            .filter_map(|id| sites.iter().position(|s| s.id == *id))
+            .collect();
+        if conversation_sites.is_empty() {
+            conversation_sites = (0..sites.len()).collect();
+        }
         let mut agents = Vec::new();
         for (p, base) in [(Platform::Ha, 1000), (Platform::Sd, 2000)] {
             let pros = [
@@ -236,7 +280,8 @@ impl IaState {
             }
         }
         let mut visitors = Vec::new();
-        for (p, base) in [(Platform::Ha, 70_000_000), (Platform::Sd, 80_000_000)] {
+        for p in [Platform::Ha, Platform::Sd] {
+            let base = visitor_id_base(p);
             for n in 0..VISITORS_PER_PLATFORM {
                 let (first_name, last_name) = visitor_name_parts(p, n);
                 visitors.push(Visitor {
@@ -273,11 +318,15 @@ impl IaState {
                 name,
             })
             .collect();
+        let unique = matches!(plan.visitor_mix, VisitorMix::Unique { .. });
         let mut st = IaState {
             seed,
             sites,
+            conversation_sites,
+            visitor_mix: plan.visitor_mix,
             agents,
             visitors,
+            unique_visitors: Vec::with_capacity(if unique { conversations } else { 0 }),
             campaigns,
             tags,
             conversations: Vec::with_capacity(conversations),
@@ -324,7 +373,7 @@ impl IaState {
         flavor: Flavor,
         i: usize,
     ) -> Conversation {
-        let site = &self.sites[i % self.sites.len()];
+        let site = &self.sites[self.conversation_sites[i % self.conversation_sites.len()]];
         let platform = site.platform;
         let pick = |rng: &mut ChaCha8Rng, kind: AgentKind, agents: &[Agent]| {
             let pool: Vec<usize> = agents
@@ -350,7 +399,15 @@ impl IaState {
         } else {
             VISITORS_PER_PLATFORM
         };
-        let visitor = visitor_base + rng.random_range(0..VISITORS_PER_PLATFORM);
+        // Drawn in every mix, so the rest of a conversation does not depend on the mix.
+        let pooled = visitor_base + rng.random_range(0..VISITORS_PER_PLATFORM);
+        let visitor = match self.visitor_mix {
+            VisitorMix::Repeat => VisitorRef::Pool(pooled as u32),
+            VisitorMix::Unique { .. } => {
+                self.unique_visitors.push(platform);
+                VisitorRef::Unique((self.unique_visitors.len() - 1) as u32)
+            }
+        };
         let site_campaigns: Vec<usize> = self
             .campaigns
             .iter()
@@ -424,6 +481,77 @@ impl IaState {
 
     pub fn token_valid(&self, token: &str, now: DateTime<Utc>) -> bool {
         self.tokens.get(token).is_some_and(|exp| *exp > now)
+    }
+
+    /// A conversation's visitor: borrowed from the pool, or generated (unique visitor `n`:
+    /// REST id `base + 1,000,000 + n`, e-mail per the mix's shares, names from the same lists).
+    pub fn visitor(&self, r: VisitorRef) -> Cow<'_, Visitor> {
+        match r {
+            VisitorRef::Pool(i) => Cow::Borrowed(&self.visitors[i as usize]),
+            VisitorRef::Unique(n) => Cow::Owned(self.unique_visitor(n as usize)),
+        }
+    }
+
+    fn unique_visitor(&self, n: usize) -> Visitor {
+        let platform = self.unique_visitors[n];
+        let (first_name, last_name) = visitor_name_parts(platform, n);
+        let email = match self.visitor_mix {
+            VisitorMix::Unique {
+                existing_share,
+                without_email_share,
+            } => match unique_visitor_kind(n, existing_share, without_email_share) {
+                UniqueVisitorKind::WithoutEmail => None,
+                UniqueVisitorKind::Existing | UniqueVisitorKind::New => {
+                    Some(unique_visitor_email(platform, n))
+                }
+            },
+            VisitorMix::Repeat => None,
+        };
+        let mix = |k: u64| {
+            // splitmix64: a stable per-visitor id from the seed and the number.
+            let mut z = self.seed ^ (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ k;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        Visitor {
+            platform,
+            id: visitor_id_base(platform) + UNIQUE_ID_OFFSET + n as i64,
+            unique_id: format!("{:016x}{:016x}", mix(1), mix(2)),
+            first_name,
+            last_name,
+            email,
+            country: COUNTRIES[n % COUNTRIES.len()],
+        }
+    }
+
+    /// Every visitor of a platform: the pool, then the unique ones by number.
+    pub fn visitors_of(&self, platform: Platform) -> impl Iterator<Item = Cow<'_, Visitor>> {
+        let pool = self
+            .visitors
+            .iter()
+            .filter(move |v| v.platform == platform)
+            .map(Cow::Borrowed);
+        let unique = self
+            .unique_visitors
+            .iter()
+            .enumerate()
+            .filter(move |(_, p)| **p == platform)
+            .map(|(n, _)| Cow::Owned(self.unique_visitor(n)));
+        pool.chain(unique)
+    }
+
+    /// The visitor with this REST id on a platform.
+    pub fn visitor_by_id(&self, platform: Platform, id: i64) -> Option<Cow<'_, Visitor>> {
+        if let Some(v) = self
+            .visitors
+            .iter()
+            .find(|v| v.platform == platform && v.id == id)
+        {
+            return Some(Cow::Borrowed(v));
+        }
+        let n = usize::try_from(id - visitor_id_base(platform) - UNIQUE_ID_OFFSET).ok()?;
+        (self.unique_visitors.get(n) == Some(&platform)).then(|| Cow::Owned(self.unique_visitor(n)))
     }
 
     pub fn site(&self, id: i64) -> Option<&Site> {

@@ -8,7 +8,7 @@
 //! of a union or interface) except for the fields that take arguments: `closedConversations`,
 //! `conversation`, `project` and `Conversation.messages`.
 
-use super::data::{Agent, AgentKind, Attachment, Author, Conversation, IaState, Message};
+use super::data::{Agent, AgentKind, Attachment, Author, Conversation, IaState, Message, VisitorRef};
 use crate::seed::Platform;
 use crate::shared::Shared;
 use async_graphql::dynamic::{
@@ -425,8 +425,8 @@ pub fn agent_json(a: &Agent) -> Value {
     json!({"__typename": typename, "id": a.id, "firstName": a.first_name, "lastName": a.last_name, "email": a.email})
 }
 
-fn visitor_json(ia: &IaState, idx: usize) -> Value {
-    let v = &ia.visitors[idx];
+fn visitor_json(ia: &IaState, r: VisitorRef) -> Value {
+    let v = ia.visitor(r);
     json!({"__typename": "Visitor", "firstName": v.first_name, "lastName": v.last_name, "email": v.email, "country": v.country})
 }
 

@@ -6,7 +6,7 @@
 //! HTTP 404/400/403 (switchable to 200), conversation `from`/`to` filter on the creation time,
 //! and field spellings follow the real example (`operator_answered`, `waiting_list`).
 
-use super::data::{AgentKind, Attachment, Author, Conversation, IaState};
+use super::data::{AgentKind, Attachment, Author, Conversation, IaState, Visitor};
 use crate::credentials::IADVIZE_REST_API_KEY;
 use crate::seed::Platform;
 use crate::shared::Shared;
@@ -167,8 +167,7 @@ fn operator_json(ia: &IaState, a: &super::data::Agent) -> Value {
     })
 }
 
-fn visitor_json(ia: &IaState, idx: usize) -> Value {
-    let v = &ia.visitors[idx];
+fn visitor_json(ia: &IaState, v: &Visitor) -> Value {
     let sites: Vec<i64> = ia
         .sites
         .iter()
@@ -226,7 +225,7 @@ pub fn history(ia: &IaState, c: &Conversation) -> String {
 }
 
 fn conversation_json(ia: &IaState, c: &Conversation) -> Value {
-    let visitor = &ia.visitors[c.visitor];
+    let visitor = ia.visitor(c.visitor);
     let last_agent = c.agents.last().map(|a| ia.agents[*a].id);
     json!({
         "id": c.legacy_id,
@@ -313,19 +312,16 @@ pub async fn visitors(
 ) -> Response {
     guarded(&sh, &headers, &uri, &q, |p, ia| {
         let items = ia
-            .visitors
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.platform == p)
-            .filter(|(_, v)| filter(&q, "unique_id").is_none_or(|u| u == v.unique_id))
+            .visitors_of(p)
+            .filter(|v| filter(&q, "unique_id").is_none_or(|u| u == v.unique_id))
             .filter(|_| filter(&q, "external_id").is_none())
-            .filter(|(_, v)| {
+            .filter(|v| {
                 filter(&q, "website_id").is_none_or(|w| {
                     ia.site(w.parse().unwrap_or(-1))
                         .is_some_and(|s| s.platform == v.platform)
                 })
             })
-            .map(|(i, _)| visitor_json(ia, i))
+            .map(|v| visitor_json(ia, &v))
             .collect();
         list_response(&sh, items, &q, vec![])
     })
@@ -339,12 +335,12 @@ pub async fn visitor(
     Query(q): Query<Params>,
 ) -> Response {
     guarded(&sh, &headers, &uri, &q, |p, ia| {
-        match ia
-            .visitors
-            .iter()
-            .position(|v| v.platform == p && v.id.to_string() == id)
+        match id
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| ia.visitor_by_id(p, n))
         {
-            Some(i) => single(visitor_json(ia, i)),
+            Some(v) => single(visitor_json(ia, &v)),
             None => not_found(&sh, "visitor", &id),
         }
     })
@@ -446,7 +442,7 @@ pub async fn conversations(
             .filter(|c| c.platform == p && c.created_at >= from && c.created_at <= to)
             .filter(|c| eq("website_id", c.site_id.to_string()))
             .filter(|c| eq("channel", c.channel.to_lowercase()))
-            .filter(|c| eq("visitor_id", ia.visitors[c.visitor].id.to_string()))
+            .filter(|c| eq("visitor_id", ia.visitor(c.visitor).id.to_string()))
             .filter(|c| {
                 filter(&q, "operator_id")
                     .is_none_or(|o| c.agents.iter().any(|a| ia.agents[*a].id.to_string() == o))

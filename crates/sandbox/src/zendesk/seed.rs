@@ -51,7 +51,7 @@ pub mod form_ids {
 /// How many filler text fields make the field list need several pages of 100.
 pub const FILLER_FIELDS: usize = 100;
 
-pub(crate) fn seed(st: &mut ZdState, now: DateTime<Utc>) {
+pub(crate) fn seed(st: &mut ZdState, now: DateTime<Utc>, end_users: &[(String, String)]) {
     let long_ago = now - chrono::Duration::days(400);
     let staff = [
         (
@@ -117,6 +117,20 @@ pub(crate) fn seed(st: &mut ZdState, now: DateTime<Utc>) {
                 next += 1;
             }
         }
+    }
+    // Unique visitors whose e-mail Zendesk already knows (VisitorMix::Unique).
+    for (id, (name, email)) in (362_100_001..).zip(end_users) {
+        st.insert_user(User {
+            id,
+            name: name.clone(),
+            email: Some(email.clone()),
+            role: Role::EndUser,
+            api_token: None,
+            verified: true,
+            created_at: long_ago,
+            updated_at: long_ago,
+            indexed_at: long_ago,
+        });
     }
     st.next_user_id = 363_000_001;
 

@@ -7,6 +7,7 @@ mod faults;
 mod iadvize_graphql;
 mod iadvize_rest;
 mod oas_walk;
+mod bench_options;
 mod seed;
 mod zendesk_auth;
 mod zendesk_forms;
