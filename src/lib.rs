@@ -13,6 +13,7 @@ pub mod iadvize;
 pub mod logging;
 pub mod notify;
 pub mod paths;
+pub mod preflight;
 pub mod secret;
 pub mod site;
 pub mod stats;

@@ -312,8 +312,10 @@ async fn a_desktop_escalation_after_autosave_updates_the_same_ticket() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_escalation_after_zendesk_closed_the_ticket_makes_a_linked_followup() {
-    let mut switches = iadvize_zendesk_sandbox::config::Switches::default();
-    switches.auto_close_after_hours = 1;
+    let switches = iadvize_zendesk_sandbox::config::Switches {
+        auto_close_after_hours: 1,
+        ..Default::default()
+    };
     let env = env_with(config().switches(switches), None, &standard(), true).await;
     let convs = conversations(&env).await;
     drain(&env, 3).await;
@@ -530,4 +532,203 @@ async fn uncertain_creates_and_updates_still_give_one_ticket_and_one_note() {
     let log = log(&env, c);
     assert_eq!((log.row.state, log.row.path), (State::Escalated, Some(Path::EscalationUpdate)));
     assert!(log.attempts.iter().any(|a| a.message.as_deref().is_some_and(|m| m.contains("earlier attempt"))), "{:?}", log.attempts);
+}
+
+// ------------------------------------------------------------------ the pre-flight check
+
+use iadvize_zendesk::preflight::{FindingKind, PreflightMode, PreflightReport, Severity};
+
+fn kinds(r: &PreflightReport) -> Vec<(FindingKind, Severity)> {
+    r.findings.iter().map(|f| (f.kind, f.severity)).collect()
+}
+
+fn has(r: &PreflightReport, kind: FindingKind, severity: Severity) -> bool {
+    r.findings.iter().any(|f| f.kind == kind && f.severity == severity)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn preflight_names_a_required_field_without_default_and_passes_once_it_has_one() {
+    let env = env_with(config(), None, &[SettingChange::Autosave(true), SettingChange::AutosaveFormId(Some(form_ids::COMPLAINT))], true).await;
+    let r = env.api.preflight(&env.site_ref(), PreflightMode::Autosave).await.unwrap();
+    assert!(!r.passed, "{:?}", kinds(&r));
+    let f = r.findings.iter().find(|f| f.kind == FindingKind::RequiredFieldEmpty).unwrap();
+    assert_eq!((f.severity, f.field_id), (Severity::Blocker, Some(field_ids::ESCALATION_LEVEL)));
+    assert!(f.message.contains("Escalation level") && f.fix.contains("level_1"), "{f:?}");
+    assert_eq!(f.setting.as_deref(), Some(format!("field_default:{}", field_ids::ESCALATION_LEVEL).as_str()));
+    assert_eq!(r.form_id, Some(form_ids::COMPLAINT));
+    assert!(r.sample.is_some() && !r.requests.is_empty(), "a real conversation, its exact requests");
+    assert!(!has(&r, FindingKind::TriggerEmailsRequester, Severity::Warning), "import mode runs no trigger");
+    // What the sandbox does with that payload: the same refusal.
+    assert!(env.sandbox.control().tickets().is_empty(), "nothing was sent");
+
+    // A bad default is refused; a good one fixes it from the same screen.
+    let bad = env.api.set_field_default(&env.site_ref(), field_ids::ESCALATION_LEVEL, "level_9".into()).await.unwrap_err();
+    assert_eq!((bad.code.as_str(), bad.fields[0].field.as_str()), ("defaults.invalid", format!("zendesk_field_{}", field_ids::ESCALATION_LEVEL).as_str()));
+    let list = env.api.set_field_default(&env.site_ref(), field_ids::ESCALATION_LEVEL, "level_1".into()).await.unwrap();
+    assert_eq!(list.len(), 1);
+    env.api.set_field_default(&env.site_ref(), field_ids::CARD, "4111-1111-1111-9876".into()).await.unwrap();
+    let defaults = env.api.field_defaults(&env.site_ref()).unwrap();
+    assert_eq!(defaults.iter().find(|d| d.field_id == field_ids::CARD).unwrap().value, json!("9876"), "kept as Zendesk takes it");
+    let r = env.api.preflight(&env.site_ref(), PreflightMode::Autosave).await.unwrap();
+    assert!(r.passed, "{:?}", r.findings);
+    let body = serde_json::to_string(&r.requests.last().unwrap().body).unwrap();
+    assert!(body.contains("level_1"), "the default is in the payload: {body}");
+    // And auto-save really goes through.
+    let summary = drain(&env, 3).await;
+    assert_eq!((summary.failed, summary.pending), (0, 0), "{summary:?}");
+    // Clearing it brings the finding back.
+    env.api.clear_field_default(&env.site_ref(), field_ids::ESCALATION_LEVEL).unwrap();
+    assert!(!env.api.preflight(&env.site_ref(), PreflightMode::Autosave).await.unwrap().passed);
+    // For escalations (not solved) the same field is a warning: agents fill it before solving.
+    env.api.change_settings(env.site.id, &[SettingChange::Escalation(true), SettingChange::EscalationFormId(Some(form_ids::COMPLAINT))]).unwrap();
+    let r = env.api.preflight(&env.site_ref(), PreflightMode::Escalation).await.unwrap();
+    let f = r.findings.iter().find(|f| f.kind == FindingKind::RequiredFieldEmpty).unwrap();
+    assert_eq!(f.severity, Severity::Warning, "{f:?}");
+    assert!(r.passed, "{:?}", kinds(&r));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn preflight_finds_a_light_agent_credential() {
+    let env = env_with(
+        config(),
+        Some((c::ZENDESK_LIGHT_AGENT_EMAIL, c::ZENDESK_LIGHT_AGENT_API_TOKEN)),
+        &[SettingChange::Autosave(true), SettingChange::AutosaveFormId(Some(form_ids::ARCHIVE))],
+        true,
+    )
+    .await;
+    let r = env.api.preflight(&env.site_ref(), PreflightMode::Autosave).await.unwrap();
+    assert!(!r.passed);
+    assert!(has(&r, FindingKind::LightAgentCredential, Severity::Blocker), "{:?}", kinds(&r));
+    assert!(has(&r, FindingKind::SolveNeedsAssignee, Severity::Blocker), "{:?}", kinds(&r));
+    let f = r.findings.iter().find(|f| f.kind == FindingKind::LightAgentCredential).unwrap();
+    assert!(f.fix.contains("admin"), "{f:?}");
+    // An agent: no imports.
+    let env = env_with(config(), Some((c::ZENDESK_AGENT_EMAIL, c::ZENDESK_AGENT_API_TOKEN)), &standard(), true).await;
+    let r = env.api.preflight(&env.site_ref(), PreflightMode::Autosave).await.unwrap();
+    assert!(has(&r, FindingKind::AgentCredential, Severity::Blocker), "{:?}", kinds(&r));
+    assert!(r.findings.iter().any(|f| f.message.contains("import")));
+    assert!(!has(&r, FindingKind::SolveNeedsAssignee, Severity::Blocker));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn preflight_finds_a_plan_without_forms() {
+    let env = env_with(config().ticket_forms(Some(false)), None, &standard(), true).await;
+    let r = env.api.preflight(&env.site_ref(), PreflightMode::Autosave).await.unwrap();
+    assert!(!r.passed);
+    let f = r.findings.iter().find(|f| f.kind == FindingKind::FormsNotOnPlan).unwrap_or_else(|| panic!("{:?}", kinds(&r)));
+    assert_eq!((f.severity, f.setting.as_deref()), (Severity::Blocker, Some("autosave_form_id")));
+    // Without forms every active field applies: the one required field with no default too.
+    assert!(r.findings.iter().any(|f| f.kind == FindingKind::RequiredFieldEmpty && f.field_id == Some(field_ids::ESCALATION_LEVEL)));
+    let r = env.api.preflight(&env.site_ref(), PreflightMode::Escalation).await.unwrap();
+    assert!(has(&r, FindingKind::FormsNotOnPlan, Severity::Blocker), "{:?}", kinds(&r));
+    // Clearing the form settings and giving the default: it passes.
+    env.api.change_settings(env.site.id, &[SettingChange::AutosaveFormId(None), SettingChange::EscalationFormId(None)]).unwrap();
+    env.api.set_field_default(&env.site_ref(), field_ids::ESCALATION_LEVEL, "level_2".into()).await.unwrap();
+    let r = env.api.preflight(&env.site_ref(), PreflightMode::Autosave).await.unwrap();
+    assert!(r.passed, "{:?}", r.findings);
+    let r = env.api.preflight(&env.site_ref(), PreflightMode::Escalation).await.unwrap();
+    assert!(r.passed, "{:?}", r.findings);
+    assert!(has(&r, FindingKind::NoFormChosen, Severity::Warning), "every field is asked: {:?}", kinds(&r));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn preflight_flags_the_triggers_that_would_e_mail_customers() {
+    let mut changes = standard();
+    changes.push(SettingChange::Delivery(iadvize_zendesk::site::DeliveryMode::Create));
+    let env = env_with(config(), None, &changes, true).await;
+    let r = env.api.preflight(&env.site_ref(), PreflightMode::Autosave).await.unwrap();
+    let titles: Vec<&str> = r.findings.iter().filter(|f| f.kind == FindingKind::TriggerEmailsRequester).filter_map(|f| f.trigger_title.as_deref()).collect();
+    assert_eq!(titles, vec!["Notify requester of comment update"], "created solved: only further public parts notify: {:?}", kinds(&r));
+    assert!(r.passed, "a warning: {:?}", kinds(&r));
+    assert_eq!(r.requests[0].path, "/api/v2/tickets");
+    let f = r.findings.iter().find(|f| f.kind == FindingKind::TriggerEmailsRequester).unwrap();
+    assert!(f.fix.contains("delivery=import"), "{f:?}");
+
+    let r = env.api.preflight(&env.site_ref(), PreflightMode::Escalation).await.unwrap();
+    let titles: Vec<&str> = r.findings.iter().filter(|f| f.kind == FindingKind::TriggerEmailsRequester).filter_map(|f| f.trigger_title.as_deref()).collect();
+    assert!(titles.contains(&"Notify requester of received request"), "{titles:?}");
+    assert!(r.passed, "{:?}", r.findings);
+    // What the sandbox's triggers then really do with an escalation: the same e-mail.
+    drain(&env, 3).await;
+    let emails = env.sandbox.control().emails();
+    assert!(emails.iter().any(|e| e.trigger_title == "Notify requester of received request"));
+
+    // Import mode: no trigger runs, none is reported.
+    env.api.change_settings(env.site.id, &[SettingChange::Delivery(iadvize_zendesk::site::DeliveryMode::Import)]).unwrap();
+    let r = env.api.preflight(&env.site_ref(), PreflightMode::Autosave).await.unwrap();
+    assert!(!has(&r, FindingKind::TriggerEmailsRequester, Severity::Warning), "{:?}", kinds(&r));
+    assert!(r.passed);
+}
+
+// ------------------------------------------------------------------ the command line
+
+const BIN: &str = env!("CARGO_BIN_EXE_iadvize-zendesk");
+
+async fn cli(env: &Env, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(BIN)
+        .arg("--data-dir")
+        .arg(env._dir.path())
+        .args(args)
+        .output()
+        .await
+        .expect("run the CLI")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_command_line_escalates_checks_and_exports() {
+    let mut changes = standard();
+    changes[0] = SettingChange::Autosave(false);
+    let env = env_with(config(), None, &changes, true).await;
+    let site = env.site.id.to_string();
+    let convs = conversations(&env).await;
+    let conv = convs.iter().find(|c| plain(c)).unwrap().id.to_string();
+
+    let out = cli(&env, &["closing-form", &site]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let form: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(form[0]["id"], "escalate");
+    assert_eq!(form[1]["label"], LABEL);
+    assert!(form.as_array().unwrap().iter().any(|i| i["id"] == format!("zendesk_field_{}", field_ids::REFUND_AMOUNT)));
+
+    let bad = cli(&env, &["escalate", &site, &conv, "--field", &format!("{}=twelve", field_ids::ORDER_NUMBER)]).await;
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("whole number") && err.contains(&format!("zendesk_field_{}", field_ids::ORDER_NUMBER)), "{err}");
+
+    let out = cli(
+        &env,
+        &[
+            "escalate", &site, &conv,
+            "--field", &format!("{}=refund", field_ids::CONTACT_REASON),
+            "--field", &format!("{}=shoes,bags", field_ids::PRODUCTS),
+            "--note", "From the command line", "--now", "--json",
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((log["row"]["state"].as_str(), log["row"]["path"].as_str()), (Some("escalated"), Some("escalation_create")));
+    let c = convs.iter().find(|c| c.id.to_string() == conv).unwrap();
+    let t = the_ticket(&env, c);
+    assert_eq!(t.field(field_ids::PRODUCTS), Some(&json!(["shoes", "bags"])));
+    assert!(escalation_notes(&t, c)[0].body.contains("From the command line"));
+
+    let out = cli(&env, &["defaults", &site, &format!("{}=level_3", field_ids::ESCALATION_LEVEL), "--json"]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("level_3"));
+    let out = cli(&env, &["defaults", &site, "--clear", &field_ids::ESCALATION_LEVEL.to_string()]).await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No default"), "{}", String::from_utf8_lossy(&out.stdout));
+
+    let out = cli(&env, &["preflight", &site, "--mode", "escalation"]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("passes") && text.contains("Notify requester of received request"), "{text}");
+    let strict = cli(&env, &["preflight", &site, "--mode", "escalation", "--strict"]).await;
+    assert_eq!(strict.status.code(), Some(1), "warnings fail with --strict");
+    env.api.change_settings(env.site.id, &[SettingChange::AutosaveFormId(Some(form_ids::COMPLAINT))]).unwrap();
+    let out = cli(&env, &["preflight", &site, "--json"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["passed"], false);
+    assert!(report["findings"].as_array().unwrap().iter().any(|f| f["kind"] == "required_field_empty" && f["field_id"] == json!(field_ids::ESCALATION_LEVEL)));
 }

@@ -3,6 +3,7 @@
 
 mod output;
 mod remote;
+mod escalation;
 mod sandbox;
 mod site;
 mod stats;
@@ -82,6 +83,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Escalate a finished conversation into a Zendesk ticket in the site's escalation form.
+    Escalate(escalation::EscalateArgs),
+    /// Simulate what auto-save or escalation would send and say what would fail (exit 0 only
+    /// when it passes).
+    Preflight(escalation::PreflightArgs),
+    /// List, set or clear the site's default values for required Zendesk fields.
+    Defaults(escalation::DefaultsArgs),
+    /// Print the closing-form definition (JSON) to paste into iAdvize's closing-form plugin.
+    ClosingForm { site: SiteRef },
     /// Serve the built-in sandbox (simulated iAdvize and Zendesk) on loopback.
     Sandbox(sandbox::SandboxArgs),
     /// Tickets per agent, campaign, country and day, from the sync ledger (default: the last 30 days).
@@ -118,6 +128,10 @@ pub fn main() -> ExitCode {
         Command::Preview { site, conversation_id, json } => with_api(&data_dir, |api| sync::preview(api, site, conversation_id, json)),
         Command::Log { site, conversation, json } => with_api(&data_dir, |api| sync::log(api, site, conversation, json)),
         Command::Retry { site, conversation_id, json } => with_api(&data_dir, |api| sync::retry(api, site, conversation_id, json)),
+        Command::Escalate(args) => with_api(&data_dir, |api| escalation::escalate(api, args)),
+        Command::Preflight(args) => with_api(&data_dir, |api| escalation::preflight(api, args)),
+        Command::Defaults(args) => with_api(&data_dir, |api| escalation::defaults(api, args)),
+        Command::ClosingForm { site } => with_api(&data_dir, |api| escalation::closing_form(api, site)),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Stats(args) => with_api(&data_dir, |api| stats::run(api, args)),
     };
