@@ -732,3 +732,41 @@ async fn the_command_line_escalates_checks_and_exports() {
     assert_eq!(report["passed"], false);
     assert!(report["findings"].as_array().unwrap().iter().any(|f| f["kind"] == "required_field_empty" && f["field_id"] == json!(field_ids::ESCALATION_LEVEL)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_escalation_waits_for_an_import_job_that_may_hold_the_ticket() {
+    // Import jobs take an hour of sandbox time; the client stops waiting after 300 ms.
+    // (No auto-closing: the clock moves past the imported tickets' solve times.)
+    let switches = iadvize_zendesk_sandbox::config::Switches {
+        auto_close_after_hours: 0,
+        ..Default::default()
+    };
+    let env = env_with(config().job_duration(std::time::Duration::from_secs(3600)).switches(switches), None, &standard(), true).await;
+    env.api.set_tuning(ClientTuning {
+        zendesk: Some(Arc::new(|c| {
+            c.job_poll_interval = std::time::Duration::from_millis(20);
+            c.job_wait_timeout = std::time::Duration::from_millis(300);
+        })),
+        iadvize: None,
+    });
+    let convs = conversations(&env).await;
+    engine::sync_once(&env.api, None).await.unwrap();
+    let c = convs.iter().find(|c| plain(c)).unwrap();
+    assert_eq!(log(&env, c).row.state, State::Sending, "its import job is still running");
+    env.api.escalate(&env.site_ref(), &c.id.to_string(), answers(&[(field_ids::CONTACT_REASON, "refund".into())]), None).await.unwrap();
+    skip_delays(&env);
+    engine::sync_once(&env.api, None).await.unwrap();
+    assert!(tickets(&env, c).is_empty(), "no escalation ticket while the job may still write the auto-save one");
+    let row = log(&env, c).row;
+    assert_eq!((row.state, row.error_code.as_deref()), (State::Sending, Some("sync.job_running")));
+
+    env.sandbox.control().advance(std::time::Duration::from_secs(2 * 3600));
+    env.sandbox.control().set_job_duration(std::time::Duration::from_millis(50));
+    skip_delays(&env);
+    let summary = drain(&env, 4).await;
+    assert_eq!(summary.pending, 0, "{summary:?}");
+    let t = the_ticket(&env, c);
+    assert_eq!((t.status.as_str(), t.ticket_form_id), ("open", Some(form_ids::ESCALATION)));
+    assert_eq!(escalation_notes(&t, c).len(), 1);
+    assert_eq!(log(&env, c).row.path, Some(Path::EscalationUpdate));
+}

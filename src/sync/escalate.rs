@@ -71,6 +71,8 @@ use ts_rs::TS;
 pub const NOTE_TITLE: &str = "iAdvize escalation";
 /// The label of the marker line in the note.
 pub const MARKER_LABEL: &str = "Escalation reference";
+/// How long to wait before looking again while a bulk job may still write the ticket.
+const JOB_RECHECK: chrono::Duration = chrono::Duration::seconds(30);
 /// Longest note accepted from the desktop (the closing form holds 1,024 characters).
 pub const MAX_NOTE_CHARS: usize = 5_000;
 
@@ -581,7 +583,7 @@ impl From<ZendeskError> for Trouble {
 }
 
 /// What the earlier attempts left in Zendesk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Target {
     /// No ticket: create the escalation ticket.
     New,
@@ -589,6 +591,8 @@ enum Target {
     Resume(i64),
     /// The auto-save ticket: update it.
     Existing(i64),
+    /// Too early to tell (a bulk job may still write the ticket): look again shortly.
+    Wait(String),
 }
 
 struct Prepared {
@@ -642,6 +646,14 @@ async fn prepare(
         None => {
             let found = ctx.zendesk.tickets_by_external_id(&row.external_id).await?;
             match found.iter().min_by_key(|t| t.id) {
+                // An earlier send may still be in a bulk import job that has not written its
+                // ticket yet (an auto-save attempt before the escalation was asked): wait for it.
+                None if row.entry.state == State::Sending => {
+                    match ctx.zendesk.recent_jobs().await?.into_iter().find(|j| !j.is_final()) {
+                        Some(job) => Target::Wait(format!("job {} is still running: it may hold this conversation's ticket", job.id)),
+                        None => Target::New,
+                    }
+                }
                 None => Target::New,
                 Some(t) if is_autosave_ticket(t) => Target::Existing(t.id),
                 Some(t) => Target::Resume(t.id),
@@ -958,9 +970,20 @@ async fn escalate_one(
                 store::set_payload(&api.store().conn(), site, conversation, &payload)?;
             }
             let now = api.clock().now();
-            match p.target {
-                Target::Existing(id) => update_path(ctx, setup, row, &p, id, now).await,
+            match &p.target {
+                Target::Existing(id) => update_path(ctx, setup, row, &p, *id, now).await,
                 Target::New | Target::Resume(_) => create_path(ctx, row, &p, now).await,
+                Target::Wait(why) => Finish {
+                    event: Event::Uncertain {
+                        at: now + JOB_RECHECK,
+                        error: Failure {
+                            code: "sync.job_running".into(),
+                            message: why.clone(),
+                        },
+                    },
+                    message: None,
+                    details: None,
+                },
             }
         }
     };
