@@ -198,6 +198,11 @@ async fn closing_form_escalations_before_autosave_give_one_escalated_ticket_each
         .collect();
     assert!(!invalid.is_empty(), "the seed has an escalation with invalid answers on this site");
 
+    // The preview shows the escalation ticket, as it will be sent.
+    let preview = env.api.preview_ticket(&env.site_ref(), &escalated[0].id.to_string()).await.unwrap();
+    assert_eq!((preview.form_id, preview.status.clone(), preview.assignee_id), (Some(form_ids::ESCALATION), None, None));
+    assert!(preview.comments.iter().any(|c| !c.public && c.text.contains(LABEL)), "{:?}", preview.comments);
+
     let summary = drain(&env, 3).await;
     assert_eq!((summary.tickets_escalated, summary.tickets_updated), (escalated.len(), 0), "{summary:?}");
     assert_eq!(summary.tickets_created, convs.len() - escalated.len());

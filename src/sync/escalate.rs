@@ -1025,6 +1025,20 @@ pub async fn deliver(api: &Api, ctx: &SiteContext, rows: Vec<EscalationRow>) -> 
     Ok(done)
 }
 
+/// The escalation ticket of a conversation as delivery would make it now (for the preview).
+pub async fn preview_plan(api: &Api, ctx: &SiteContext, conversation: &Conversation) -> Result<TicketPlan, ApiError> {
+    let setup = EscalationSetup::load(&ctx.zendesk, &ctx.site.settings, &ctx.fields, &ctx.defaults).await?;
+    let id = conversation.id.to_string();
+    let (stored, entry) = {
+        let conn = api.store().conn();
+        (stored_request(&conn, ctx.site.id, &id)?, store::entry(&conn, ctx.site.id, &id)?)
+    };
+    let (request, _) = request_for(&setup.rebuilt, conversation, stored);
+    let status = if entry.and_then(|e| e.ticket_id).is_some() { "open" } else { "new" };
+    let base = ctx.plan_in_form(conversation, TicketKind::Escalation, setup.form.as_ref()).await?;
+    Ok(plan_escalation(&base, &setup, &request, status).plan)
+}
+
 /// A desktop request can lose the race with an auto-save send in flight: the send settles the
 /// entry as delivered after the request marked it. Such entries (delivered, with a request still
 /// stored) are put back to waiting, so their auto-save ticket is updated.

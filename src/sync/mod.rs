@@ -85,12 +85,13 @@ impl Api {
         let site = self.site(site)?;
         let ctx = deliver::SiteContext::prepare(self, site.clone()).await?;
         let conversation = self.read_conversation(&ctx, site.id, conversation).await?;
-        let kind = if site.settings.escalation_enabled && poll::escalation_requested(&conversation) {
-            TicketKind::Escalation
-        } else {
-            TicketKind::AutoSave
-        };
-        let plan = ctx.plan(&conversation, kind).await?;
+        // An escalation (the agent's or the desktop's) previews as the escalation ticket.
+        let asked = store::entry(&self.store().conn(), site.id, &conversation.id.to_string())?.is_some_and(|e| e.escalation);
+        if site.settings.escalation_enabled && (asked || poll::escalation_requested(&conversation)) {
+            let plan = escalate::preview_plan(self, &ctx, &conversation).await?;
+            return Ok(plan.preview(crate::site::DeliveryMode::Create));
+        }
+        let plan = ctx.plan(&conversation, TicketKind::AutoSave).await?;
         Ok(plan.preview(site.settings.delivery_mode))
     }
 
