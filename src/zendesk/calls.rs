@@ -483,7 +483,7 @@ impl ZendeskClient {
         polls: u32,
     ) -> Result<(), ZendeskError> {
         let timer = &self.inner.config.timer;
-        let first = std::time::Duration::from_millis(250);
+        let first = self.inner.config.job_poll_first;
         let interval = first
             .saturating_mul(1u32 << polls.min(8))
             .min(poll_interval(self));

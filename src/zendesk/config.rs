@@ -128,6 +128,21 @@ impl Plan {
     }
 }
 
+/// Benchmarks and demos against the sandbox with a compressed minute: a factor (e.g. `20`)
+/// that [`ZendeskConfig::new`] divides the rate-limit window and the job-poll waits by, to
+/// match a sandbox started with `rate_limit_window` = 60 s / factor and `job_duration` / factor.
+/// Unset (or not a number above 0): real time. Never set it against a real Zendesk: the client
+/// would pace itself that many times too fast and meet 429s.
+pub const TIME_SCALE_ENV: &str = "IADVIZE_ZENDESK_TIME_SCALE";
+
+/// The factor in [`TIME_SCALE_ENV`]'s value (1 when unset or unusable).
+pub fn parse_time_scale(value: Option<&str>) -> f64 {
+    value
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|f| f.is_finite() && *f > 0.0)
+        .unwrap_or(1.0)
+}
+
 /// Everything a client needs. Build it with [`ZendeskConfig::new`] or
 /// [`ZendeskConfig::for_site`], then adjust fields.
 #[derive(Clone)]
@@ -144,7 +159,9 @@ pub struct ZendeskConfig {
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
     pub retry: RetryPolicy,
-    /// Between two job-status polls in [`wait_for_job`](super::ZendeskClient::wait_for_job).
+    /// Between two job-status polls in [`wait_for_job`](super::ZendeskClient::wait_for_job):
+    /// the first wait, doubling up to `job_poll_interval`.
+    pub job_poll_first: Duration,
     pub job_poll_interval: Duration,
     /// After this, `wait_for_job` gives up with `zendesk.job_pending`.
     pub job_wait_timeout: Duration,
@@ -161,7 +178,7 @@ impl ZendeskConfig {
         base_url: impl Into<String>,
         credential: ZendeskCredential,
     ) -> Result<Self, ZendeskError> {
-        Ok(ZendeskConfig {
+        let config = ZendeskConfig {
             base_url: normalize_base(&base_url.into())?,
             credential,
             requests_per_minute: Plan::Team.requests_per_minute(),
@@ -169,13 +186,27 @@ impl ZendeskConfig {
             request_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
+            job_poll_first: Duration::from_millis(250),
             job_poll_interval: Duration::from_secs(2),
             job_wait_timeout: Duration::from_secs(300),
             oauth_renew_margin: Duration::from_secs(120),
             oauth_token_lifetime: None,
             user_agent: format!("iadvize-zendesk/{}", env!("CARGO_PKG_VERSION")),
             timer: Arc::new(TokioTimer),
-        })
+        };
+        let scale = parse_time_scale(std::env::var(TIME_SCALE_ENV).ok().as_deref());
+        Ok(if scale == 1.0 { config } else { config.compress_time(scale) })
+    }
+
+    /// Divides the rate-limit window and the job-poll waits by `factor` (see
+    /// [`TIME_SCALE_ENV`]). Timeouts are bounds, not pace: they stay.
+    pub fn compress_time(mut self, factor: f64) -> Self {
+        let f = if factor.is_finite() && factor > 0.0 { factor } else { 1.0 };
+        let scaled = |d: Duration| Duration::from_secs_f64(d.as_secs_f64() / f).max(Duration::from_millis(1));
+        self.rate_window = scaled(self.rate_window);
+        self.job_poll_first = scaled(self.job_poll_first);
+        self.job_poll_interval = scaled(self.job_poll_interval);
+        self
     }
 
     /// The site's Zendesk: the override URL when set, else its domain.
@@ -290,6 +321,23 @@ mod tests {
             );
         }
         assert!(format!("{c:?}").contains("a@b.example"));
+    }
+
+    #[test]
+    fn time_compression_for_sandbox_benchmarks() {
+        assert_eq!(parse_time_scale(None), 1.0);
+        assert_eq!(parse_time_scale(Some(" 20 ")), 20.0);
+        for bad in ["", "x", "0", "-3", "NaN", "inf"] {
+            assert_eq!(parse_time_scale(Some(bad)), 1.0, "{bad}");
+        }
+        let c = ZendeskCredential::api_token("a@b.example", Secret::new("t"));
+        let cfg = ZendeskConfig::new("https://acme.zendesk.com", c).unwrap();
+        let fast = cfg.clone().compress_time(20.0);
+        assert_eq!(fast.rate_window, Duration::from_secs(3));
+        assert_eq!(fast.job_poll_first, Duration::from_micros(12_500));
+        assert_eq!(fast.job_poll_interval, Duration::from_millis(100));
+        assert_eq!(fast.request_timeout, cfg.request_timeout);
+        assert_eq!(cfg.compress_time(f64::NAN).rate_window, Duration::from_secs(60));
     }
 
     #[test]

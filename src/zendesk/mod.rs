@@ -35,7 +35,7 @@ pub mod stats;
 pub mod time;
 
 pub use client::ZendeskClient;
-pub use config::{Plan, ZendeskConfig, ZendeskCredential};
+pub use config::{Plan, TIME_SCALE_ENV, ZendeskConfig, ZendeskCredential};
 pub use error::{AuthKind, ErrorBody, ErrorDetail, ErrorDetails, ForbiddenReason, ZendeskError};
 pub use limiter::{EndpointBudget, RateBudget};
 pub use model::*;
