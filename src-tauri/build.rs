@@ -21,6 +21,13 @@ const COMMANDS: &[&str] = &[
     "conversation_log",
     "retry_conversation",
     "preview_ticket",
+    "set_ui_locale",
+    "open_folder",
+    "autostart_enabled",
+    "set_autostart",
+    "notification_prefs",
+    "set_notification",
+    "set_paused",
 ];
 
 fn main() {

@@ -148,3 +148,63 @@ pub async fn retry_conversation(core: State<'_, Core>, id: SiteId, conversation:
 pub async fn preview_ticket(core: State<'_, Core>, id: SiteId, conversation: String) -> Result<TicketPreview, ApiError> {
     core.api()?.preview_ticket(&SiteRef::Id(id), &conversation).await
 }
+
+/// The window's language, for the tray menu.
+#[tauri::command]
+pub fn set_ui_locale<R: tauri::Runtime>(locale: tauri::State<'_, crate::tray::UiLocale>, app: tauri::AppHandle<R>, value: String) {
+    *locale.0.lock().unwrap() = if value == "fr" { "fr".into() } else { "en".into() };
+    crate::tray::refresh(&app);
+}
+
+/// Opens the data folder or the log folder in the file manager.
+#[tauri::command]
+pub fn open_folder<R: tauri::Runtime>(core: State<'_, Core>, app: tauri::AppHandle<R>, which: String) -> Result<(), ApiError> {
+    use tauri_plugin_opener::OpenerExt;
+    let path = match which.as_str() {
+        "data" => core.data_dir.clone(),
+        "logs" => paths::log_dir(&core.data_dir),
+        other => return Err(ApiError::new("app.bad_folder", format!("unknown folder {other}"))),
+    };
+    let _ = std::fs::create_dir_all(&path);
+    app.opener()
+        .open_path(path.display().to_string(), None::<&str>)
+        .map_err(|e| ApiError::new("app.open_failed", format!("Cannot open {}: {e}", path.display())))
+}
+
+#[tauri::command]
+pub fn autostart_enabled<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Result<bool, ApiError> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch()
+        .is_enabled()
+        .map_err(|e| ApiError::new("app.autostart", format!("Cannot read the start-at-login setting: {e}")))
+}
+
+#[tauri::command]
+pub fn set_autostart<R: tauri::Runtime>(app: tauri::AppHandle<R>, enabled: bool) -> Result<bool, ApiError> {
+    use tauri_plugin_autostart::ManagerExt;
+    let manager = app.autolaunch();
+    let result = if enabled { manager.enable() } else { manager.disable() };
+    result.map_err(|e| ApiError::new("app.autostart", format!("Cannot change the start-at-login setting: {e}")))?;
+    autostart_enabled(app)
+}
+
+#[tauri::command]
+pub async fn notification_prefs(core: State<'_, Core>, id: SiteId) -> Result<Vec<iadvize_zendesk::notify::Kind>, ApiError> {
+    core.run(move |api| api.muted_notifications(id)).await
+}
+
+#[tauri::command]
+pub async fn set_notification(
+    core: State<'_, Core>,
+    id: SiteId,
+    kind: iadvize_zendesk::notify::Kind,
+    enabled: bool,
+) -> Result<Vec<iadvize_zendesk::notify::Kind>, ApiError> {
+    core.run(move |api| api.set_notification(id, kind, enabled)).await
+}
+
+#[tauri::command]
+pub fn set_paused<R: tauri::Runtime>(core: State<'_, Core>, app: tauri::AppHandle<R>, paused: bool) {
+    core.sync.set_paused(paused);
+    crate::tray::refresh(&app);
+}

@@ -3,6 +3,7 @@
 pub mod commands;
 pub mod state;
 pub mod sync;
+pub mod tray;
 
 use iadvize_zendesk::{logging, paths};
 use state::Core;
@@ -34,6 +35,13 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>, core: Core) -> taur
             commands::conversation_log,
             commands::retry_conversation,
             commands::preview_ticket,
+            commands::set_ui_locale,
+            commands::open_folder,
+            commands::autostart_enabled,
+            commands::set_autostart,
+            commands::notification_prefs,
+            commands::set_notification,
+            commands::set_paused,
         ])
 }
 
@@ -61,6 +69,28 @@ async fn resume_demo(app: tauri::AppHandle, demo_if_empty: bool) {
     }
 }
 
+/// Every few seconds: turn the sync statuses into notifications (rate-limited in the core) and
+/// refresh the tray's states.
+async fn watch(app: tauri::AppHandle) {
+    use tauri_plugin_notification::NotificationExt;
+    let mut notifier = iadvize_zendesk::notify::Notifier::default();
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        let core = app.state::<Core>();
+        let Ok(api) = core.api() else { continue };
+        let statuses = core.sync.statuses();
+        let shown = iadvize_zendesk::notify::collect(&api, &statuses, &mut notifier, chrono::Utc::now());
+        for n in shown {
+            tracing::info!(site = n.site_id, kind = n.kind.as_str(), title = %n.title, "notification");
+            if let Err(e) = app.notification().builder().title(&n.title).body(&n.body).show() {
+                tracing::warn!(error = %e, "cannot show a notification");
+            }
+            core.sync.shown.lock().unwrap().push(n);
+        }
+        tray::refresh(&app);
+    }
+}
+
 pub fn run() {
     // `--demo-if-empty` (scripts/launch.sh): with no site configured, start on the sandbox.
     let demo_if_empty = std::env::args().any(|a| a == "--demo-if-empty");
@@ -68,11 +98,32 @@ pub fn run() {
     let _log_guard = logging::init(&paths::log_dir(&data_dir), false);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "desktop app starting");
     let core = Core::open(data_dir);
-    let app = with_commands(tauri::Builder::default(), core)
+    let builder = tauri::Builder::default()
+        // First: a second launch only focuses this one's window.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_window(app)))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
+        .manage(tray::UiLocale::default());
+    let app = with_commands(builder, core)
+        .on_window_event(|window, event| {
+            // Closing the window keeps the app (and its sync) running in the tray.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
         .setup(move |app| {
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.set_focus();
             }
+            if let Err(e) = tray::install(app.handle()) {
+                // No tray host (a bare X server): the app works, closing the window hides it.
+                tracing::warn!(error = %e, "no tray icon");
+            }
+            let watcher = app.handle().clone();
+            tauri::async_runtime::spawn(watch(watcher));
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move { resume_demo(handle, demo_if_empty).await });
             let core = app.state::<Core>();
@@ -83,11 +134,14 @@ pub fn run() {
         })
         .build(context());
     match app {
-        Ok(app) => app.run(|app, event| {
-            if let tauri::RunEvent::Exit = event {
+        Ok(app) => app.run(|app, event| match event {
+            // The last window closed (hidden, really): stay in the tray.
+            tauri::RunEvent::ExitRequested { code: None, api, .. } => api.prevent_exit(),
+            tauri::RunEvent::Exit => {
                 // Stop after the current batches: the ledger says where each conversation is.
                 app.state::<Core>().sync.stop();
             }
+            _ => {}
         }),
         Err(e) => {
             eprintln!("The desktop app could not start: {e}");

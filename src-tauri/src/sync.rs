@@ -25,6 +25,10 @@ pub struct SyncOverview {
 pub struct DesktopSync {
     engine: Mutex<Option<Engine>>,
     held_by: Mutex<Option<Holder>>,
+    /// The engine's loop is running (false again once a stop has completed).
+    running: std::sync::atomic::AtomicBool,
+    /// Every notification shown, newest last: what the app told the admin (also logged).
+    pub shown: Mutex<Vec<iadvize_zendesk::notify::Notification>>,
 }
 
 impl DesktopSync {
@@ -47,7 +51,9 @@ impl DesktopSync {
             tracing::info!("the desktop app syncs this data folder");
             let engine = Engine::new(api);
             *this.engine.lock().unwrap() = Some(engine.clone());
+            this.running.store(true, std::sync::atomic::Ordering::SeqCst);
             engine.run().await;
+            this.running.store(false, std::sync::atomic::Ordering::SeqCst);
             drop(lock);
         });
     }
@@ -73,5 +79,28 @@ impl DesktopSync {
         if let Some(engine) = self.engine.lock().unwrap().as_ref() {
             engine.stop();
         }
+    }
+
+    /// Stops and waits (at most `limit`) for the current batches to be recorded.
+    pub async fn stop_and_wait(&self, limit: Duration) {
+        self.stop();
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.running.load(std::sync::atomic::Ordering::SeqCst) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn set_paused(&self, paused: bool) {
+        if let Some(engine) = self.engine.lock().unwrap().as_ref() {
+            if paused { engine.pause() } else { engine.resume() }
+        }
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.engine.lock().unwrap().as_ref().is_some_and(Engine::is_paused)
+    }
+
+    pub fn statuses(&self) -> Vec<SiteSyncStatus> {
+        self.engine.lock().unwrap().as_ref().map(Engine::status).unwrap_or_default()
     }
 }

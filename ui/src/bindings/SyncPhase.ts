@@ -3,4 +3,4 @@
 /**
  * A site's sync, as the status line and the tray show it.
  */
-export type SyncPhase = "off" | "idle" | "polling" | "delivering" | "failing";
+export type SyncPhase = "off" | "idle" | "polling" | "delivering" | "failing" | "paused";

@@ -6,6 +6,7 @@ import type { ConnectionReport } from "../bindings/ConnectionReport";
 import type { FormsOverview } from "../bindings/FormsOverview";
 import type { ConversationLog } from "../bindings/ConversationLog";
 import type { LedgerRow } from "../bindings/LedgerRow";
+import type { NotificationKind } from "../bindings/NotificationKind";
 import type { LedgerState } from "../bindings/LedgerState";
 import type { SyncOverview } from "../bindings/SyncOverview";
 import type { TicketPreview } from "../bindings/TicketPreview";
@@ -58,6 +59,14 @@ export const api = {
     call<ConversationLog>("conversation_log", { id, conversation }),
   retryConversation: (id: number, conversation: string) =>
     call<LedgerRow>("retry_conversation", { id, conversation }),
+  setUiLocale: (value: string) => call<void>("set_ui_locale", { value }),
+  openFolder: (which: "data" | "logs") => call<void>("open_folder", { which }),
+  autostartEnabled: () => call<boolean>("autostart_enabled"),
+  setAutostart: (enabled: boolean) => call<boolean>("set_autostart", { enabled }),
+  notificationPrefs: (id: number) => call<NotificationKind[]>("notification_prefs", { id }),
+  setNotification: (id: number, kind: NotificationKind, enabled: boolean) =>
+    call<NotificationKind[]>("set_notification", { id, kind, enabled }),
+  setPaused: (paused: boolean) => call<void>("set_paused", { paused }),
   previewTicket: (id: number, conversation: string) =>
     call<TicketPreview>("preview_ticket", { id, conversation }),
 };

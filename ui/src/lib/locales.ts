@@ -216,6 +216,23 @@ export const en = {
   "preview.public": "Public",
   "preview.private": "Private note",
   "preview.part": "part {part} of {parts}",
+
+  "sync.phase.paused": "Paused",
+  "sync.pause": "Pause all",
+  "sync.resume": "Resume",
+  "about.button": "About",
+  "about.version": "Version {version}",
+  "about.body": "Saves finished iAdvize conversations as Zendesk tickets, escalates the ones agents choose, and reports per agent. Everything stays on this machine; secrets live in the OS keychain.",
+  "about.data_dir": "Data folder",
+  "about.log_dir": "Log folder",
+  "about.open": "Open",
+  "about.autostart": "Start at login (sync in the background)",
+  "about.tray": "Closing the window keeps syncing in the tray; use the tray's Quit to stop.",
+  "notify.title": "Desktop notifications",
+  "notify.failing": "When saving conversations starts failing",
+  "notify.credential_rejected": "When a credential stops working",
+  "notify.token_expiring": "Before the iAdvize GraphQL token expires",
+  "notify.backfill_done": "When a backfill finishes",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -434,6 +451,23 @@ export const fr: Record<MessageKey, string> = {
   "preview.public": "Public",
   "preview.private": "Note privée",
   "preview.part": "partie {part} sur {parts}",
+
+  "sync.phase.paused": "En pause",
+  "sync.pause": "Tout mettre en pause",
+  "sync.resume": "Reprendre",
+  "about.button": "À propos",
+  "about.version": "Version {version}",
+  "about.body": "Enregistre les conversations iAdvize terminées en tickets Zendesk, escalade celles que les agents choisissent et produit des statistiques par agent. Tout reste sur cette machine ; les secrets sont dans le trousseau du système.",
+  "about.data_dir": "Dossier de données",
+  "about.log_dir": "Dossier des journaux",
+  "about.open": "Ouvrir",
+  "about.autostart": "Démarrer à l'ouverture de session (synchronisation en arrière-plan)",
+  "about.tray": "Fermer la fenêtre laisse la synchronisation tourner dans la zone de notification ; utilisez « Quitter » pour l'arrêter.",
+  "notify.title": "Notifications du bureau",
+  "notify.failing": "Quand l'enregistrement des conversations échoue",
+  "notify.credential_rejected": "Quand un identifiant ne fonctionne plus",
+  "notify.token_expiring": "Avant l'expiration du jeton GraphQL iAdvize",
+  "notify.backfill_done": "Quand un rattrapage se termine",
 };
 
 export const dictionaries = { en, fr } as const;
