@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libwebkit2gtk-4.1-dev build-essential curl wget file libssl-dev libayatana-appindicator3-dev
-  librsvg2-dev libxdo-dev pkg-config xvfb xauth dbus gnome-keyring keyutils webkit2gtk-driver libdbus-1-dev)
+  librsvg2-dev libxdo-dev pkg-config xvfb xauth dbus gnome-keyring keyutils webkit2gtk-driver libdbus-1-dev
+  imagemagick xdotool trayer)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 missing=()
