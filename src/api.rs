@@ -89,9 +89,12 @@ pub struct KeychainStatus {
 /// deployments may lengthen timeouts). Applied to every client of every site.
 #[derive(Clone, Default)]
 pub struct ClientTuning {
-    pub zendesk: Option<Arc<dyn Fn(&mut crate::zendesk::ZendeskConfig) + Send + Sync>>,
-    pub iadvize: Option<Arc<dyn Fn(&mut crate::iadvize::IadvizeConfig) + Send + Sync>>,
+    pub zendesk: Option<Tune<crate::zendesk::ZendeskConfig>>,
+    pub iadvize: Option<Tune<crate::iadvize::IadvizeConfig>>,
 }
+
+/// A change applied to a client's configuration before the client is built.
+pub type Tune<C> = Arc<dyn Fn(&mut C) + Send + Sync>;
 
 pub struct Api {
     data_dir: PathBuf,

@@ -161,6 +161,55 @@ impl Notifier {
     }
 }
 
+impl crate::api::Api {
+    /// The notification kinds turned off for a site.
+    pub fn muted_notifications(&self, site: SiteId) -> Result<Vec<Kind>, crate::error::ApiError> {
+        let conn = self.store().conn();
+        let mut stmt = conn.prepare_cached("SELECT kind FROM notification_mutes WHERE site_id = ?1 ORDER BY kind")?;
+        let kinds = stmt
+            .query_map([site], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(kinds.iter().filter_map(|k| Kind::parse(k)).collect())
+    }
+
+    /// Turns one kind of notification on or off for a site.
+    pub fn set_notification(&self, site: SiteId, kind: Kind, enabled: bool) -> Result<Vec<Kind>, crate::error::ApiError> {
+        self.site(&crate::site::SiteRef::Id(site))?;
+        {
+            let conn = self.store().conn();
+            if enabled {
+                conn.execute("DELETE FROM notification_mutes WHERE site_id = ?1 AND kind = ?2", rusqlite::params![site, kind.as_str()])?;
+            } else {
+                conn.execute(
+                    "INSERT OR IGNORE INTO notification_mutes (site_id, kind) VALUES (?1, ?2)",
+                    rusqlite::params![site, kind.as_str()],
+                )?;
+            }
+        }
+        self.muted_notifications(site)
+    }
+}
+
+/// Everything the current sync statuses call for (the desktop calls this every few seconds and
+/// shows what comes back).
+pub fn collect(
+    api: &crate::api::Api,
+    statuses: &[SiteSyncStatus],
+    notifier: &mut Notifier,
+    now: DateTime<Utc>,
+) -> Vec<Notification> {
+    let mut out = Vec::new();
+    for status in statuses {
+        let Ok(site) = api.site(&crate::site::SiteRef::Id(status.site_id)) else { continue };
+        if let Ok(muted) = api.muted_notifications(site.id) {
+            notifier.set_muted(site.id, muted);
+        }
+        let token = site.secret_stored_at(crate::site::SecretKind::IadvizeGraphqlToken);
+        out.extend(notifier.on_status(&site.settings.name, status, token, now));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,53 +289,4 @@ mod tests {
             assert_eq!(Kind::parse(k.as_str()), Some(k));
         }
     }
-}
-
-impl crate::api::Api {
-    /// The notification kinds turned off for a site.
-    pub fn muted_notifications(&self, site: SiteId) -> Result<Vec<Kind>, crate::error::ApiError> {
-        let conn = self.store().conn();
-        let mut stmt = conn.prepare_cached("SELECT kind FROM notification_mutes WHERE site_id = ?1 ORDER BY kind")?;
-        let kinds = stmt
-            .query_map([site], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(kinds.iter().filter_map(|k| Kind::parse(k)).collect())
-    }
-
-    /// Turns one kind of notification on or off for a site.
-    pub fn set_notification(&self, site: SiteId, kind: Kind, enabled: bool) -> Result<Vec<Kind>, crate::error::ApiError> {
-        self.site(&crate::site::SiteRef::Id(site))?;
-        {
-            let conn = self.store().conn();
-            if enabled {
-                conn.execute("DELETE FROM notification_mutes WHERE site_id = ?1 AND kind = ?2", rusqlite::params![site, kind.as_str()])?;
-            } else {
-                conn.execute(
-                    "INSERT OR IGNORE INTO notification_mutes (site_id, kind) VALUES (?1, ?2)",
-                    rusqlite::params![site, kind.as_str()],
-                )?;
-            }
-        }
-        self.muted_notifications(site)
-    }
-}
-
-/// Everything the current sync statuses call for (the desktop calls this every few seconds and
-/// shows what comes back).
-pub fn collect(
-    api: &crate::api::Api,
-    statuses: &[SiteSyncStatus],
-    notifier: &mut Notifier,
-    now: DateTime<Utc>,
-) -> Vec<Notification> {
-    let mut out = Vec::new();
-    for status in statuses {
-        let Ok(site) = api.site(&crate::site::SiteRef::Id(status.site_id)) else { continue };
-        if let Ok(muted) = api.muted_notifications(site.id) {
-            notifier.set_muted(site.id, muted);
-        }
-        let token = site.secret_stored_at(crate::site::SecretKind::IadvizeGraphqlToken);
-        out.extend(notifier.on_status(&site.settings.name, status, token, now));
-    }
-    out
 }

@@ -156,7 +156,7 @@ pub fn run(api: &Api, command: SiteCommand) -> Outcome {
             } else if sites.is_empty() {
                 println!("No site yet. Add one with `iadvize-zendesk site add --help`.");
             } else {
-                println!("{:<4} {:<28} {:<10} {:<32} {}", "ID", "NAME", "IADVIZE", "ZENDESK", "STATE");
+                println!("{:<4} {:<28} {:<10} {:<32} STATE", "ID", "NAME", "IADVIZE", "ZENDESK");
                 for s in &sites {
                     println!(
                         "{:<4} {:<28} {:<10} {:<32} {}",
