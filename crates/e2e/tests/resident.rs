@@ -115,3 +115,63 @@ async fn the_about_screen_in_english_and_french() {
     }
     client.close().await.unwrap();
 }
+
+fn cli() -> std::path::PathBuf {
+    workspace_root().join("target/debug/iadvize-zendesk")
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, tauri-driver, Xvfb and a keychain: run by scripts/e2e.sh"]
+async fn the_app_and_the_headless_sync_never_sync_the_same_folder_together() {
+    let data = tempdir("owner");
+    let driver = Driver::start(&[("IADVIZE_ZENDESK_DATA_DIR", &data)]);
+
+    // The app syncs: the headless sync is refused, naming the app.
+    let client = driver.launch().await;
+    wait_for(&client, "[data-testid=open-about]").await;
+    let lock = data.join("sync.lock");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !std::fs::read_to_string(&lock).unwrap_or_default().contains("desktop") {
+        assert!(Instant::now() < deadline, "the app never took the sync role");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let refused = std::process::Command::new(cli())
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["sync", "--once"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("the desktop app"), "{message}");
+    client.close().await.unwrap();
+
+    // The headless sync holds the role: the app says so, then takes over once it is killed.
+    let mut headless = std::process::Command::new(cli())
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("sync")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !std::fs::read_to_string(&lock).unwrap_or_default().contains("headless") {
+        assert!(Instant::now() < deadline, "the headless sync never took the role");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let client = driver.launch().await;
+    click(&client, "[data-testid=lang-en]").await;
+    let banner = wait_for_text(&client, "[data-testid=sync-elsewhere]", "iadvize-zendesk sync").await;
+    assert!(banner.text().await.unwrap().contains(&headless.id().to_string()));
+    screenshot(&client, "31-sync-elsewhere").await;
+    headless.kill().unwrap(); // SIGKILL
+    let _ = headless.wait();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client.find(fantoccini::Locator::Css("[data-testid=sync-elsewhere]")).await.is_ok() {
+        assert!(Instant::now() < deadline, "the app did not take the sync role over");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(std::fs::read_to_string(&lock).unwrap().contains("desktop"));
+    client.close().await.unwrap();
+}
