@@ -3,6 +3,7 @@
 //! faces over [`api::Api`].
 
 pub mod api;
+pub mod backfill;
 pub mod check;
 pub mod clock;
 pub mod demo;

@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch. Each subcommand module turns arguments into one core call and
 //! prints the result for people, or as stable JSON with `--json`.
 
+mod backfill;
 mod output;
 mod remote;
 mod escalation;
@@ -96,6 +97,9 @@ enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Tickets per agent, campaign, country and day, from the sync ledger (default: the last 30 days).
     Stats(stats::StatsArgs),
+    /// Turn a date range of past conversations into tickets (resumable; Ctrl-C stops, the same
+    /// command resumes), or list / cancel a site's backfills.
+    Backfill(backfill::BackfillArgs),
 }
 
 /// A failure to report: the core's error, or a usage problem found after parsing.
@@ -134,6 +138,7 @@ pub fn main() -> ExitCode {
         Command::ClosingForm { site } => with_api(&data_dir, |api| escalation::closing_form(api, site)),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Stats(args) => with_api(&data_dir, |api| stats::run(api, args)),
+        Command::Backfill(args) => Api::open(&data_dir).map_err(Failure::from).and_then(|api| backfill::run(api, args)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
