@@ -28,6 +28,14 @@ const COMMANDS: &[&str] = &[
     "notification_prefs",
     "set_notification",
     "set_paused",
+    "escalation_form",
+    "check_escalation_answers",
+    "escalate",
+    "closing_form_definition",
+    "field_defaults",
+    "set_field_default",
+    "clear_field_default",
+    "preflight",
 ];
 
 fn main() {

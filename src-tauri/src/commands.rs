@@ -3,11 +3,14 @@
 use crate::state::Core;
 use iadvize_zendesk::api::KeychainStatus;
 use iadvize_zendesk::check::ConnectionReport;
+use iadvize_zendesk::escalation::{AnswerValue, Answers, ClosingFormInput, RebuiltForm, ValidatedAnswers};
 use iadvize_zendesk::forms::FormsOverview;
+use iadvize_zendesk::preflight::{PreflightMode, PreflightReport};
 use iadvize_zendesk::store::ledger::{LedgerRow, LogFilter};
 use iadvize_zendesk::sync::ConversationLog;
+use iadvize_zendesk::sync::escalate::EscalationReceipt;
 use iadvize_zendesk::sync::ledger::State as LedgerState;
-use iadvize_zendesk::ticket::TicketPreview;
+use iadvize_zendesk::ticket::{FieldDefault, TicketPreview};
 use iadvize_zendesk::paths;
 use iadvize_zendesk::site::{SecretsDraft, SettingChange, Site, SiteDraft, SiteId, SiteRef};
 use iadvize_zendesk::ApiError;
@@ -207,4 +210,67 @@ pub async fn set_notification(
 pub fn set_paused<R: tauri::Runtime>(core: State<'_, Core>, app: tauri::AppHandle<R>, paused: bool) {
     core.sync.set_paused(paused);
     crate::tray::refresh(&app);
+}
+
+// ------------------------------------------------------------------ escalation and pre-flight
+
+#[tauri::command]
+pub async fn escalation_form(core: State<'_, Core>, id: SiteId) -> Result<RebuiltForm, ApiError> {
+    core.api()?.escalation_form(&SiteRef::Id(id)).await
+}
+
+#[tauri::command]
+pub async fn check_escalation_answers(
+    core: State<'_, Core>,
+    id: SiteId,
+    conversation: Option<String>,
+    answers: Answers,
+) -> Result<ValidatedAnswers, ApiError> {
+    core.api()?
+        .check_escalation_answers(&SiteRef::Id(id), conversation.as_deref(), &answers)
+        .await
+}
+
+/// Records the escalation and wakes the sync, which sends it at once.
+#[tauri::command]
+pub async fn escalate(
+    core: State<'_, Core>,
+    id: SiteId,
+    conversation: String,
+    answers: Answers,
+    note: Option<String>,
+) -> Result<EscalationReceipt, ApiError> {
+    let receipt = core.api()?.escalate(&SiteRef::Id(id), &conversation, answers, note).await?;
+    core.sync.wake();
+    Ok(receipt)
+}
+
+#[tauri::command]
+pub async fn closing_form_definition(core: State<'_, Core>, id: SiteId) -> Result<Vec<ClosingFormInput>, ApiError> {
+    core.api()?.closing_form_definition(&SiteRef::Id(id)).await
+}
+
+#[tauri::command]
+pub async fn field_defaults(core: State<'_, Core>, id: SiteId) -> Result<Vec<FieldDefault>, ApiError> {
+    core.run(move |api| api.field_defaults(&SiteRef::Id(id))).await
+}
+
+#[tauri::command]
+pub async fn set_field_default(
+    core: State<'_, Core>,
+    id: SiteId,
+    field_id: i64,
+    value: AnswerValue,
+) -> Result<Vec<FieldDefault>, ApiError> {
+    core.api()?.set_field_default(&SiteRef::Id(id), field_id, value).await
+}
+
+#[tauri::command]
+pub async fn clear_field_default(core: State<'_, Core>, id: SiteId, field_id: i64) -> Result<Vec<FieldDefault>, ApiError> {
+    core.run(move |api| api.clear_field_default(&SiteRef::Id(id), field_id)).await
+}
+
+#[tauri::command]
+pub async fn preflight(core: State<'_, Core>, id: SiteId, mode: PreflightMode) -> Result<PreflightReport, ApiError> {
+    core.api()?.preflight(&SiteRef::Id(id), mode).await
 }

@@ -42,6 +42,14 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>, core: Core) -> taur
             commands::notification_prefs,
             commands::set_notification,
             commands::set_paused,
+            commands::escalation_form,
+            commands::check_escalation_answers,
+            commands::escalate,
+            commands::closing_form_definition,
+            commands::field_defaults,
+            commands::set_field_default,
+            commands::clear_field_default,
+            commands::preflight,
         ])
 }
 

@@ -16,6 +16,17 @@ import type { SecretsDraft } from "../bindings/SecretsDraft";
 import type { SettingChange } from "../bindings/SettingChange";
 import type { Site } from "../bindings/Site";
 import type { SiteDraft } from "../bindings/SiteDraft";
+import type { ClosingFormInput } from "../bindings/ClosingFormInput";
+import type { EscalationAnswerValue } from "../bindings/EscalationAnswerValue";
+import type { EscalationReceipt } from "../bindings/EscalationReceipt";
+import type { EscalationValidatedAnswers } from "../bindings/EscalationValidatedAnswers";
+import type { PreflightMode } from "../bindings/PreflightMode";
+import type { PreflightReport } from "../bindings/PreflightReport";
+import type { RebuiltForm } from "../bindings/RebuiltForm";
+import type { TicketFieldDefault } from "../bindings/TicketFieldDefault";
+
+/** Escalation answers by Zendesk field id (the core's `Answers`). */
+export type Answers = Record<number, EscalationAnswerValue>;
 
 /** Normalises whatever a command rejected with into an ApiError. */
 export function asApiError(e: unknown): ApiError {
@@ -69,4 +80,16 @@ export const api = {
   setPaused: (paused: boolean) => call<void>("set_paused", { paused }),
   previewTicket: (id: number, conversation: string) =>
     call<TicketPreview>("preview_ticket", { id, conversation }),
+  escalationForm: (id: number) => call<RebuiltForm>("escalation_form", { id }),
+  checkEscalationAnswers: (id: number, conversation: string | null, answers: Answers) =>
+    call<EscalationValidatedAnswers>("check_escalation_answers", { id, conversation, answers }),
+  escalate: (id: number, conversation: string, answers: Answers, note: string | null) =>
+    call<EscalationReceipt>("escalate", { id, conversation, answers, note }),
+  closingFormDefinition: (id: number) => call<ClosingFormInput[]>("closing_form_definition", { id }),
+  fieldDefaults: (id: number) => call<TicketFieldDefault[]>("field_defaults", { id }),
+  setFieldDefault: (id: number, fieldId: number, value: EscalationAnswerValue) =>
+    call<TicketFieldDefault[]>("set_field_default", { id, fieldId, value }),
+  clearFieldDefault: (id: number, fieldId: number) =>
+    call<TicketFieldDefault[]>("clear_field_default", { id, fieldId }),
+  preflight: (id: number, mode: PreflightMode) => call<PreflightReport>("preflight", { id, mode }),
 };

@@ -1,0 +1,144 @@
+//! Escalation from the window, on the sandbox demo site: the forms preview, escalation switched
+//! on with the seeded escalation form (through the pre-flight check), the rebuilt form's
+//! conditional field in the live preview, auto-save switched on so the log has finished
+//! conversations, then one of them escalated from the escalation screen: its auto-save ticket
+//! is updated (one ticket per conversation) and the log shows it escalated. Screenshots of the
+//! forms preview and the rebuilt form in English and French.
+
+use e2e::*;
+use fantoccini::{Client, Locator};
+use std::time::{Duration, Instant};
+
+/// Field ids of the sandbox's seeded "iAdvize Escalation" form (crates/sandbox/src/zendesk/seed.rs).
+const ESCALATION_FORM: &str = "360100002";
+const CONTACT_REASON: &str = "360000110";
+const REFUND_REQUESTED: &str = "360000105";
+const REFUND_AMOUNT: &str = "360000108";
+const CUSTOMER_REFERENCE: &str = "360000109";
+
+/// Picks the option of a `<select>` whose text contains `text`, as a person would.
+async fn choose(client: &Client, select: &str, text: &str) -> String {
+    let option = wait_for_text(client, &format!("{select} option"), text).await;
+    option.click().await.unwrap();
+    option.attr("value").await.unwrap().unwrap_or_default()
+}
+
+async fn absent(client: &Client, css: &str) {
+    let deadline = Instant::now() + WAIT;
+    while !client.find_all(Locator::Css(css)).await.unwrap_or_default().is_empty() {
+        assert!(Instant::now() < deadline, "{css} stayed on the page");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Opens the escalation form in the forms preview.
+async fn open_escalation_form(client: &Client) {
+    click(client, "[data-testid=tab-forms]").await;
+    click(client, &format!("[data-testid=form-{ESCALATION_FORM}] button")).await;
+    wait_for_text(client, &format!("[data-testid=form-{ESCALATION_FORM}] table"), "Refund amount").await;
+}
+
+/// The escalation settings' live preview, with the conditional field shown by its parent.
+async fn preview_with_child_shown(client: &Client) {
+    click(client, "[data-testid=tab-escalation]").await;
+    wait_for(client, &format!("[data-testid=escalation-preview] [data-testid=rf-field-{REFUND_REQUESTED}]")).await;
+    absent(client, &format!("[data-testid=rf-field-{REFUND_AMOUNT}]")).await;
+    click(client, &format!("[data-testid=rf-input-{REFUND_REQUESTED}]")).await;
+    wait_for(client, &format!("[data-testid=escalation-preview] [data-testid=rf-field-{REFUND_AMOUNT}]")).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, tauri-driver, Xvfb and a keychain: run by scripts/e2e.sh"]
+async fn escalating_a_conversation_from_the_window_updates_its_ticket() {
+    let started = Instant::now();
+    let data = tempdir("escalation");
+    let driver = Driver::start(&[("IADVIZE_ZENDESK_DATA_DIR", &data)]);
+    let client = driver.launch().await;
+    click(&client, "[data-testid=lang-en]").await;
+    click(&client, "[data-testid=try-demo]").await;
+    wait_for(&client, "[data-testid=demo-badge]").await;
+    click(&client, "[data-testid=open-site]").await;
+    wait_for(&client, "[data-testid=site-detail]").await;
+
+    open_escalation_form(&client).await;
+    screenshot(&client, "50-forms-preview-en").await;
+
+    // Escalation on, in the seeded escalation form, with the admin's note label. The save runs
+    // the pre-flight check: it passes (with warnings to read) and switches escalation on.
+    click(&client, "[data-testid=tab-escalation]").await;
+    click(&client, "[data-testid=escalation-toggle]").await;
+    let form = choose(&client, "[data-testid=escalation-form]", "iAdvize Escalation").await;
+    assert_eq!(form, ESCALATION_FORM);
+    fill(&client, "[data-testid=escalation-label]", "Summary of the customer request in one line").await;
+    // The label shows in the preview as it is typed.
+    wait_for_text(&client, "[data-testid=rf-note-label]", "Summary of the customer request in one line").await;
+    click(&client, "[data-testid=save-escalation]").await;
+    wait_for(&client, "[data-testid=escalation-saved]").await;
+    let report = wait_for(&client, "[data-testid=escalation-settings] [data-testid=preflight-report]").await;
+    assert_eq!(report.attr("data-passed").await.unwrap().as_deref(), Some("true"));
+    wait_for(&client, "[data-testid=preflight-report] [data-kind=trigger_emails_requester]").await;
+    wait_for_text(&client, "[data-testid=rf-form-name]", "iAdvize Escalation").await;
+
+    // The rebuilt form: every field of the form, the regexp with its pattern, the conditional
+    // child hidden until its parent is checked; a wrong value is explained live.
+    wait_for_text(&client, &format!("[data-testid=rf-pattern-{CUSTOMER_REFERENCE}]"), "[A-Z]{3}").await;
+    preview_with_child_shown(&client).await;
+    fill(&client, &format!("[data-testid=rf-input-{REFUND_AMOUNT}]"), "49,90").await;
+    wait_for_text(&client, &format!("[data-testid=rf-error-{REFUND_AMOUNT}]"), "use a dot").await;
+    fill(&client, &format!("[data-testid=rf-input-{REFUND_AMOUNT}]"), "49.90").await;
+    absent(&client, &format!("[data-testid=rf-error-{REFUND_AMOUNT}]")).await;
+    screenshot(&client, "51-rebuilt-form-en").await;
+
+    // Auto-save on (through its own pre-flight check), so the log fills with finished
+    // conversations and their tickets.
+    click(&client, "[data-testid=tab-autosave]").await;
+    click(&client, "[data-testid=autosave-toggle]").await;
+    click(&client, "[data-testid=save-autosave]").await;
+    wait_for_text(&client, "[data-testid=autosave-settings]", "Saved").await;
+
+    // The escalation screen: a conversation that already has its auto-save ticket.
+    click(&client, "[data-testid=tab-escalate]").await;
+    let picked = choose(&client, "[data-testid=escalate-pick]", "#").await;
+    assert!(!picked.is_empty());
+    let has_ticket = wait_for(&client, "[data-testid=escalate-has-ticket]").await.text().await.unwrap();
+    let ticket: String = has_ticket.split('#').nth(1).unwrap().chars().take_while(char::is_ascii_digit).collect();
+    assert!(!ticket.is_empty(), "{has_ticket}");
+
+    choose(&client, &format!("[data-testid=rf-input-{CONTACT_REASON}]"), "Refund").await;
+    click(&client, &format!("[data-testid=rf-input-{REFUND_REQUESTED}]")).await;
+    fill(&client, &format!("[data-testid=rf-input-{REFUND_AMOUNT}]"), "49.90").await;
+    fill(&client, &format!("[data-testid=rf-input-{CUSTOMER_REFERENCE}]"), "ABC-1234").await;
+    fill(&client, "[data-testid=escalate-screen] [data-testid=rf-note]", "Damaged jacket: the customer wants a refund").await;
+    screenshot(&client, "52-escalate-form-en").await;
+    click(&client, "[data-testid=escalate-go]").await;
+
+    // The sync sends it at once: the same ticket, updated and reopened.
+    let result = wait_for(&client, "[data-testid=escalate-result]").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while result.attr("data-state").await.unwrap().as_deref() != Some("escalated") {
+        assert!(Instant::now() < deadline, "the escalation was not sent: {}", result.text().await.unwrap());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(result.attr("data-ticket").await.unwrap().as_deref(), Some(ticket.as_str()), "one ticket per conversation");
+    wait_for_text(&client, "[data-testid=escalate-ticket]", &format!("#{ticket} updated")).await;
+    screenshot(&client, "53-escalated-en").await;
+
+    // The log: the conversation escalated, with its ticket number.
+    click(&client, "[data-testid=tab-sync]").await;
+    choose(&client, "[data-testid=log-filter]", "Escalated").await;
+    let row = wait_for_text(&client, "[data-testid=log-row][data-state=escalated]", &format!("#{ticket}")).await;
+    assert_eq!(row.attr("data-state").await.unwrap().as_deref(), Some("escalated"));
+    screenshot(&client, "54-log-escalated-en").await;
+
+    // The same screens in French.
+    click(&client, "[data-testid=lang-fr]").await;
+    open_escalation_form(&client).await;
+    wait_for_text(&client, "[data-testid=tab-escalation]", "Escalade").await;
+    screenshot(&client, "50-forms-preview-fr").await;
+    preview_with_child_shown(&client).await;
+    wait_for_text(&client, "[data-testid=escalation-preview]", "Aperçu du formulaire d'escalade").await;
+    screenshot(&client, "51-rebuilt-form-fr").await;
+
+    client.close().await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+}
