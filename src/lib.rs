@@ -7,6 +7,7 @@ pub mod backfill;
 pub mod check;
 pub mod clock;
 pub mod demo;
+pub mod diagnostics;
 pub mod error;
 pub mod escalation;
 pub mod forms;

@@ -2,6 +2,7 @@
 //! prints the result for people, or as stable JSON with `--json`.
 
 mod backfill;
+mod diagnostics;
 mod output;
 mod remote;
 mod escalation;
@@ -100,6 +101,9 @@ enum Command {
     /// Turn a date range of past conversations into tickets (resumable; Ctrl-C stops, the same
     /// command resumes), or list / cancel a site's backfills.
     Backfill(backfill::BackfillArgs),
+    /// Write a support bundle (zip) for a site: settings, sync state, recent log lines, checks,
+    /// forms; secrets, tokens, e-mails and visitor names redacted.
+    Diagnostics(diagnostics::DiagnosticsArgs),
 }
 
 /// A failure to report: the core's error, or a usage problem found after parsing.
@@ -139,6 +143,7 @@ pub fn main() -> ExitCode {
         Command::Sandbox(args) => sandbox::run(args),
         Command::Stats(args) => with_api(&data_dir, |api| stats::run(api, args)),
         Command::Backfill(args) => Api::open(&data_dir).map_err(Failure::from).and_then(|api| backfill::run(api, args)),
+        Command::Diagnostics(args) => with_api(&data_dir, |api| diagnostics::run(api, args)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
