@@ -254,6 +254,12 @@ pub struct SandboxConfig {
     pub latency: Latency,
     /// Sandbox time a bulk job takes from queued to completed (it is "working" in between).
     pub job_duration: Duration,
+    /// How long a "second" is in the durations the sandbox reports in whole seconds
+    /// (`Retry-After`, `ratelimit-reset`, the `resets` of `zendesk-ratelimit-*` buckets): 1 s,
+    /// as Zendesk. A run that compresses time by k (a 60 s / k rate window) sets it to 1 s / k,
+    /// so the rounding up to whole seconds costs as little of a window as it does on Zendesk;
+    /// its client reads those seconds back as 1 / k s (`IADVIZE_ZENDESK_TIME_SCALE=k`).
+    pub reported_second: Duration,
     pub switches: Switches,
     /// Live mode at start: new closed conversations per minute of real time (None = off).
     pub live_conversations_per_minute: Option<f64>,
@@ -279,6 +285,7 @@ impl Default for SandboxConfig {
             rate_limit_window: Duration::from_secs(60),
             latency: Latency::None,
             job_duration: Duration::from_secs(2),
+            reported_second: Duration::from_secs(1),
             switches: Switches::default(),
             live_conversations_per_minute: None,
             iadvize_schema_sdl: None,
@@ -344,6 +351,18 @@ impl SandboxConfig {
     pub fn job_duration(mut self, d: Duration) -> Self {
         self.job_duration = d;
         self
+    }
+    pub fn reported_second(mut self, d: Duration) -> Self {
+        self.reported_second = d;
+        self
+    }
+    /// Compresses time by `factor` (> 0): a rate window of 60 s / factor, jobs of 2 s / factor,
+    /// reported seconds of 1 s / factor (latency is separate: see [`Latency::compressed`]).
+    pub fn compress_time(self, factor: f64) -> Self {
+        let f = if factor.is_finite() && factor > 0.0 { factor } else { 1.0 };
+        self.rate_limit_window(Duration::from_secs_f64(60.0 / f))
+            .job_duration(Duration::from_secs_f64(2.0 / f))
+            .reported_second(Duration::from_secs_f64(1.0 / f))
     }
     pub fn live(mut self, per_minute: Option<f64>) -> Self {
         self.live_conversations_per_minute = per_minute;

@@ -44,6 +44,7 @@ pub struct Settings {
     pub rate_limit_window: Duration,
     pub latency: Latency,
     pub job_duration: Duration,
+    pub reported_second: Duration,
     pub switches: Switches,
 }
 
@@ -119,6 +120,7 @@ impl Shared {
                 rate_limit_window: config.rate_limit_window,
                 latency: config.latency,
                 job_duration: config.job_duration,
+                reported_second: config.reported_second,
                 switches: config.switches.clone(),
             }),
             zd: Mutex::new(seed_zendesk(&ia_seed, now)),
@@ -155,6 +157,7 @@ impl Shared {
             forms: s.has_ticket_forms(),
             base: self.zendesk_base(),
             job_duration: s.job_duration,
+            reported_second: s.reported_second,
         };
         let mut zd = self.zd.lock().unwrap();
         zd.settle(&ctx);

@@ -17,7 +17,7 @@
 //! | `GET`/`PATCH /_sandbox/switches` | the switches; PATCH merges the given keys |
 //! | `GET`/`PUT /_sandbox/live` | `{"per_minute": 30.0}` or `{"per_minute": null}` |
 //! | `GET /_sandbox/clock`, `POST /_sandbox/clock/advance` | `{"seconds": 3600}` |
-//! | `PUT /_sandbox/settings` | `{"rate_limit_window_ms": 1000, "job_duration_ms": 0}` (either) |
+//! | `PUT /_sandbox/settings` | `{"rate_limit_window_ms": 1000, "job_duration_ms": 0, "reported_second_ms": 100}` (any) |
 
 use super::{Control, TicketView, UserView};
 use crate::config::{Latency, Plan, Switches};
@@ -234,6 +234,12 @@ async fn settings(State(c): State<Control>, Json(body): Json<Value>) -> Response
     }
     if let Some(ms) = body["job_duration_ms"].as_u64() {
         c.set_job_duration(Duration::from_millis(ms));
+    }
+    if let Some(ms) = body["reported_second_ms"].as_u64() {
+        if ms == 0 {
+            return bad("reported_second_ms must be positive");
+        }
+        c.set_reported_second(Duration::from_millis(ms));
     }
     StatusCode::NO_CONTENT.into_response()
 }

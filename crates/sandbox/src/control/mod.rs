@@ -325,6 +325,9 @@ impl Control {
     pub fn set_rate_limit_window(&self, window: Duration) {
         self.sh.settings.write().unwrap().rate_limit_window = window;
     }
+    pub fn set_reported_second(&self, d: Duration) {
+        self.sh.settings.write().unwrap().reported_second = d;
+    }
     pub fn set_job_duration(&self, d: Duration) {
         self.sh.settings.write().unwrap().job_duration = d;
     }

@@ -69,7 +69,11 @@ pub async fn token(
             &user,
             settings.rate_limit_window,
         )];
-        let decision = sh.rate.lock().unwrap().check(sh.clock.now(), &limits);
+        let decision =
+            sh.rate
+                .lock()
+                .unwrap()
+                .check(sh.clock.now(), &limits, settings.reported_second);
         if decision.rejected.is_some() {
             return err(
                 StatusCode::TOO_MANY_REQUESTS,

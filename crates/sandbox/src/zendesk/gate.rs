@@ -86,7 +86,11 @@ pub async fn gate(State(sh): State<Arc<Shared>>, mut req: Request, next: Next) -
         settings.plan,
         settings.rate_limit_window,
     );
-    let decision = sh.rate.lock().unwrap().check(sh.clock.now(), &limits);
+    let decision =
+        sh.rate
+            .lock()
+            .unwrap()
+            .check(sh.clock.now(), &limits, settings.reported_second);
     let mut response = match decision.rejected {
         Some(retry) => ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,

@@ -112,7 +112,8 @@ pub fn limits_for(
 
 impl RateLimiter {
     /// Checks every limit; counts the request against all of them only if none is exhausted.
-    pub fn check(&mut self, now: DateTime<Utc>, limits: &[Limit]) -> Decision {
+    /// Reset times are whole `second`s, rounded up (1 s, or less when time is compressed).
+    pub fn check(&mut self, now: DateTime<Utc>, limits: &[Limit], second: Duration) -> Decision {
         let mut rejected: Option<u64> = None;
         let mut usages = Vec::new();
         for l in limits {
@@ -125,8 +126,7 @@ impl RateLimiter {
                 b.start = now;
                 b.count = 0;
             }
-            let reset_ms = (b.start + window - now).num_milliseconds().max(0) as u64;
-            let reset_secs = reset_ms.div_ceil(1000).max(1);
+            let reset_secs = super::state::reported_secs(b.start + window - now, second);
             if b.count >= l.limit {
                 rejected = Some(rejected.map_or(reset_secs, |r| r.max(reset_secs)));
             }

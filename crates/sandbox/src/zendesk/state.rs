@@ -43,6 +43,8 @@ pub struct Ctx<'a> {
     pub forms: bool,
     pub base: &'a str,
     pub job_duration: Duration,
+    /// The unit of the whole seconds reported in headers (see `SandboxConfig::reported_second`).
+    pub reported_second: Duration,
 }
 
 #[derive(Default)]
@@ -335,7 +337,7 @@ impl ZdState {
         if active.len() >= MAX_ACTIVE_JOBS {
             let retry = active
                 .iter()
-                .map(|j| (j.done_at - ctx.now).num_seconds().max(1))
+                .map(|j| reported_secs(j.done_at - ctx.now, ctx.reported_second))
                 .min()
                 .unwrap_or(1);
             let ids: Vec<&str> = active.iter().map(|j| j.id.as_str()).collect();
@@ -1003,6 +1005,13 @@ impl ZdState {
             })
             .collect()
     }
+}
+
+/// A duration in whole reported seconds, rounded up, at least 1.
+pub fn reported_secs(d: chrono::Duration, second: Duration) -> u64 {
+    let ns = d.num_nanoseconds().unwrap_or(i64::MAX).max(0) as u128;
+    let unit = second.as_nanos().max(1);
+    ns.div_ceil(unit).max(1) as u64
 }
 
 pub fn is_solved(status: &str) -> bool {

@@ -235,3 +235,39 @@ async fn auto_closing_keeps_its_times_between_scans() {
     c.update_switches(|s| s.auto_close_after_hours = 1);
     assert_eq!(c.ticket(d).unwrap().status, "closed");
 }
+
+#[tokio::test]
+async fn compressed_time_reports_compressed_seconds() {
+    // A "minute" of 3 s: reset times and Retry-After in twentieths of a second.
+    let env = start_with(
+        SandboxConfig::default()
+            .plan(iadvize_zendesk_sandbox::Plan::Team)
+            .compress_time(20.0),
+    )
+    .await;
+    let r = env.get("/api/v2/users/me").await;
+    let reset: u64 = r.header("ratelimit-reset").unwrap().parse().unwrap();
+    assert!((50..=60).contains(&reset), "{reset}");
+    // Jobs take 2 s / 20.
+    let c = env.sandbox.control();
+    let job = env
+        .post(
+            "/api/v2/imports/tickets/create_many",
+            json!({"tickets": [{"comment": {"body": "x"}, "status": "open"}]}),
+        )
+        .await;
+    assert_eq!(job.status, reqwest::StatusCode::OK, "{:?}", job.body);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert!(c.jobs().iter().all(|j| j.status == "completed"));
+    let mut limited = None;
+    for _ in 0..250 {
+        let r = env.get("/api/v2/users/me").await;
+        if r.status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(r);
+            break;
+        }
+    }
+    let r = limited.expect("Team's 200 a window run out");
+    let after: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&after), "{after}");
+}
