@@ -23,10 +23,7 @@ fn peak_rss_kib() -> Option<u64> {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let n: usize = args
-        .first()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(10_000);
+    let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let mut config = SandboxConfig::default().conversations(n);
     if let Some(i) = args.iter().position(|a| a == "--single-site") {
         let site = args
@@ -40,7 +37,9 @@ async fn main() {
     }
     let before = peak_rss_kib();
     let t = Instant::now();
-    let sandbox = iadvize_zendesk_sandbox::start(config).await.expect("starts");
+    let sandbox = iadvize_zendesk_sandbox::start(config)
+        .await
+        .expect("starts");
     let started = t.elapsed();
 
     // First answers: one closedConversations page and one ticket creation.

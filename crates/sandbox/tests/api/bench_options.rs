@@ -48,7 +48,12 @@ async fn all_conversations(env: &Env, path: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_single_site_gets_every_conversation() {
-    let env = start_with(SandboxConfig::default().conversations(250).single_site(5201)).await;
+    let env = start_with(
+        SandboxConfig::default()
+            .conversations(250)
+            .single_site(5201),
+    )
+    .await;
     let c = env.sandbox.control();
     assert_eq!(c.conversation_count(), 250);
     let now = chrono::Utc::now() + chrono::Duration::minutes(1);
@@ -68,8 +73,13 @@ async fn a_single_site_gets_every_conversation() {
     // Live conversations go to the same site.
     c.close_new_conversation();
     assert_eq!(
-        c.closed_conversation_ids(Platform::Sd, Some(5201), from, now + chrono::Duration::minutes(1))
-            .len(),
+        c.closed_conversation_ids(
+            Platform::Sd,
+            Some(5201),
+            from,
+            now + chrono::Duration::minutes(1)
+        )
+        .len(),
         251
     );
 
@@ -175,7 +185,11 @@ async fn log_normal_latency_is_set_over_http() {
         env.get("/api/v2/users/me").await;
     }
     // At least most of ten medians (the sampler's statistics are unit-tested).
-    assert!(t.elapsed() >= Duration::from_millis(30), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(30),
+        "{:?}",
+        t.elapsed()
+    );
     let l = Latency::LogNormal {
         median_ms: 150.0,
         p95_ms: 400.0,
@@ -203,7 +217,10 @@ async fn ticket_summaries_count_without_copying_comments() {
     assert_eq!((t.public_comments, t.private_comments), (1, 0));
     let r = env
         .http
-        .get(format!("{}/_sandbox/ticket_summaries", env.sandbox.zendesk_url()))
+        .get(format!(
+            "{}/_sandbox/ticket_summaries",
+            env.sandbox.zendesk_url()
+        ))
         .send()
         .await
         .unwrap();
