@@ -283,9 +283,11 @@ impl ZendeskClient {
             self.inner.counters.sent(call.kind, retry);
             let sent = self.send_once(&call, body.as_deref(), auth).await;
             if let Sent::Answer(reply) = &sent {
-                self.inner
-                    .limiter
-                    .observe(call.kind, &RateHeaders::parse(&reply.headers));
+                self.inner.limiter.observe(
+                    call.kind,
+                    &RateHeaders::parse(&reply.headers)
+                        .map_durations(|d| self.inner.config.reported(d)),
+                );
             }
             drop(permit);
             retry = true;
@@ -312,7 +314,8 @@ impl ZendeskClient {
                         reply.status,
                         reply.header("retry-after"),
                         self.timer().wall_now(),
-                    );
+                    )
+                    .map(|d| self.inner.config.reported(d));
                     if reply.status == 429 {
                         self.inner.counters.rate_limited();
                     }
@@ -408,7 +411,8 @@ impl ZendeskClient {
             reply.status,
             reply.header("retry-after"),
             self.timer().wall_now(),
-        );
+        )
+        .map(|d| self.inner.config.reported(d));
         let error = body.error.as_deref().unwrap_or("");
         match reply.status {
             401 => ZendeskError::Unauthorized {

@@ -129,8 +129,9 @@ impl Plan {
 }
 
 /// Benchmarks and demos against the sandbox with a compressed minute: a factor (e.g. `20`)
-/// that [`ZendeskConfig::new`] divides the rate-limit window and the job-poll waits by, to
-/// match a sandbox started with `rate_limit_window` = 60 s / factor and `job_duration` / factor.
+/// that [`ZendeskConfig::new`] divides the rate-limit window, the job-poll waits and the
+/// seconds Zendesk reports (`Retry-After`, `ratelimit-reset`) by, to match a sandbox started
+/// with `compress_time(factor)` (a 60 s / factor window, jobs and reported seconds / factor).
 /// Unset (or not a number above 0): real time. Never set it against a real Zendesk: the client
 /// would pace itself that many times too fast and meet 429s.
 pub const TIME_SCALE_ENV: &str = "IADVIZE_ZENDESK_TIME_SCALE";
@@ -165,6 +166,9 @@ pub struct ZendeskConfig {
     pub job_poll_interval: Duration,
     /// After this, `wait_for_job` gives up with `zendesk.job_pending`.
     pub job_wait_timeout: Duration,
+    /// Time compression against a sandbox (1: real time; see [`TIME_SCALE_ENV`]): the seconds
+    /// in Zendesk's headers count as 1 / `time_scale` s.
+    pub time_scale: f64,
     /// OAuth tokens are renewed this long before they expire (at most half their lifetime).
     pub oauth_renew_margin: Duration,
     /// `expires_in` asked for OAuth tokens; None: the OAuth client's default.
@@ -189,24 +193,45 @@ impl ZendeskConfig {
             job_poll_first: Duration::from_millis(250),
             job_poll_interval: Duration::from_secs(2),
             job_wait_timeout: Duration::from_secs(300),
+            time_scale: 1.0,
             oauth_renew_margin: Duration::from_secs(120),
             oauth_token_lifetime: None,
             user_agent: format!("iadvize-zendesk/{}", env!("CARGO_PKG_VERSION")),
             timer: Arc::new(TokioTimer),
         };
         let scale = parse_time_scale(std::env::var(TIME_SCALE_ENV).ok().as_deref());
-        Ok(if scale == 1.0 { config } else { config.compress_time(scale) })
+        Ok(if scale == 1.0 {
+            config
+        } else {
+            config.compress_time(scale)
+        })
     }
 
-    /// Divides the rate-limit window and the job-poll waits by `factor` (see
-    /// [`TIME_SCALE_ENV`]). Timeouts are bounds, not pace: they stay.
+    /// Divides the rate-limit window, the job-poll waits and the seconds read from Zendesk's
+    /// headers by `factor` (see [`TIME_SCALE_ENV`]). Timeouts are bounds, not pace: they stay.
     pub fn compress_time(mut self, factor: f64) -> Self {
-        let f = if factor.is_finite() && factor > 0.0 { factor } else { 1.0 };
-        let scaled = |d: Duration| Duration::from_secs_f64(d.as_secs_f64() / f).max(Duration::from_millis(1));
+        let f = if factor.is_finite() && factor > 0.0 {
+            factor
+        } else {
+            1.0
+        };
+        let scaled = |d: Duration| {
+            Duration::from_secs_f64(d.as_secs_f64() / f).max(Duration::from_millis(1))
+        };
         self.rate_window = scaled(self.rate_window);
         self.job_poll_first = scaled(self.job_poll_first);
         self.job_poll_interval = scaled(self.job_poll_interval);
+        self.time_scale *= f;
         self
+    }
+
+    /// A duration Zendesk reported (in its seconds), in this client's time.
+    pub fn reported(&self, d: Duration) -> Duration {
+        if self.time_scale == 1.0 {
+            d
+        } else {
+            d.div_f64(self.time_scale)
+        }
     }
 
     /// The site's Zendesk: the override URL when set, else its domain.
@@ -337,7 +362,15 @@ mod tests {
         assert_eq!(fast.job_poll_first, Duration::from_micros(12_500));
         assert_eq!(fast.job_poll_interval, Duration::from_millis(100));
         assert_eq!(fast.request_timeout, cfg.request_timeout);
-        assert_eq!(cfg.compress_time(f64::NAN).rate_window, Duration::from_secs(60));
+        assert_eq!(
+            fast.reported(Duration::from_secs(3)),
+            Duration::from_millis(150)
+        );
+        assert_eq!(cfg.reported(Duration::from_secs(3)), Duration::from_secs(3));
+        assert_eq!(
+            cfg.compress_time(f64::NAN).rate_window,
+            Duration::from_secs(60)
+        );
     }
 
     #[test]

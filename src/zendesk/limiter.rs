@@ -61,6 +61,17 @@ impl RateHeaders {
     }
 }
 
+impl RateHeaders {
+    /// The same figures with durations mapped by `f` (reported seconds to the client's time).
+    pub fn map_durations(mut self, f: impl Fn(Duration) -> Duration) -> RateHeaders {
+        self.reset = self.reset.map(&f);
+        for b in &mut self.buckets {
+            b.3 = f(b.3);
+        }
+        self
+    }
+}
+
 /// `total=100; remaining=99; resets=10`
 fn parse_bucket(s: &str) -> Option<(u32, u32, Duration)> {
     let mut total = None;
@@ -244,7 +255,13 @@ impl LimiterCore {
         if let Some(remaining) = h.remaining {
             let reset_at = now + h.reset.unwrap_or(self.window);
             let estimate = remaining.saturating_sub(others);
-            self.account = Some(merge(self.account.take(), estimate, reset_at, now));
+            self.account = Some(merge(
+                self.account.take(),
+                estimate,
+                reset_at,
+                now,
+                self.window,
+            ));
         }
         for (name, total, remaining, resets) in &h.buckets {
             let reset_at = now + *resets;
@@ -255,7 +272,7 @@ impl LimiterCore {
                 Bucket {
                     kind,
                     total: *total,
-                    budget: merge(previous, estimate, reset_at, now),
+                    budget: merge(previous, estimate, reset_at, now, self.window),
                 },
             );
         }
@@ -302,10 +319,18 @@ fn gates(bucket: &str) -> bool {
     !bucket.ends_with("-user")
 }
 
-/// Answers arrive out of order: within the same window keep the lower figure.
-fn merge(previous: Option<Budget>, remaining: u32, reset_at: Instant, now: Instant) -> Budget {
+/// Answers arrive out of order: within the same window keep the lower figure. Reset times
+/// are whole reported seconds (a sixtieth of the window), hence the tolerance.
+fn merge(
+    previous: Option<Budget>,
+    remaining: u32,
+    reset_at: Instant,
+    now: Instant,
+    window: Duration,
+) -> Budget {
+    let second = window / 60;
     match previous {
-        Some(p) if now < p.reset_at && reset_at <= p.reset_at + Duration::from_secs(1) => Budget {
+        Some(p) if now < p.reset_at && reset_at <= p.reset_at + second => Budget {
             remaining: remaining.min(p.remaining),
             reset_at: p.reset_at.max(reset_at),
         },
