@@ -107,3 +107,69 @@ fn a_data_folder_that_cannot_be_opened_is_reported_by_every_command() {
     assert!(err["message"].as_str().unwrap().contains(&file.path().display().to_string()), "{err}");
     assert!(invoke(&window, "app_info", json!({})).is_ok(), "the window can still say where the folder is");
 }
+
+#[test]
+fn the_escalation_and_preflight_commands_answer_on_the_demo_sandbox() {
+    // Ids of the sandbox's seeded escalation form (crates/sandbox/src/zendesk/seed.rs).
+    const FORM: i64 = 360_100_002;
+    const REFUND_REQUESTED: i64 = 360_000_105;
+    const REFUND_AMOUNT: i64 = 360_000_108;
+    const ESCALATION_LEVEL: i64 = 360_000_114;
+    let data = tempfile::tempdir().unwrap();
+    let (_app, window) = app(data.path());
+    let site = invoke(&window, "start_demo", json!({})).unwrap();
+    let id = site["id"].clone();
+    invoke(
+        &window,
+        "change_settings",
+        json!({ "id": id, "changes": [
+            {"key": "escalation", "value": true},
+            {"key": "escalation_form_id", "value": FORM},
+            {"key": "escalation_note_label", "value": "Summary in one line"},
+        ] }),
+    )
+    .unwrap();
+
+    let form = invoke(&window, "escalation_form", json!({ "id": id })).unwrap();
+    assert_eq!(form["form_id"], FORM);
+    assert_eq!(form["note"]["label"], "Summary in one line");
+    let definition = invoke(&window, "closing_form_definition", json!({ "id": id })).unwrap();
+    assert!(definition.as_array().unwrap().iter().any(|i| i["id"] == format!("zendesk_field_{REFUND_AMOUNT}")), "{definition}");
+
+    // The conditional field follows its parent; a wrong value is explained (answers by field id).
+    let visible = |answers: Value| {
+        let checked = invoke(&window, "check_escalation_answers", json!({ "id": id, "conversation": null, "answers": answers })).unwrap();
+        let state = checked["fields"].as_array().unwrap().iter().find(|f| f["id"] == REFUND_AMOUNT).unwrap().clone();
+        (state["visible"].as_bool().unwrap(), checked["errors"].clone())
+    };
+    assert!(!visible(json!({})).0);
+    let (shown, errors) = visible(json!({ REFUND_REQUESTED.to_string(): true, REFUND_AMOUNT.to_string(): "49,90" }));
+    assert!(shown);
+    assert_eq!(errors[0]["field_id"], REFUND_AMOUNT);
+    assert_eq!(errors[0]["code"], "invalid");
+
+    // Refusals name the field.
+    let refused = invoke(
+        &window,
+        "escalate",
+        json!({ "id": id, "conversation": "9d3f0c1e-0000-4000-8000-000000000001", "answers": { REFUND_REQUESTED.to_string(): true, REFUND_AMOUNT.to_string(): "49,90" }, "note": null }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["code"], "escalation.invalid_answers", "{refused}");
+    assert_eq!(refused["fields"][0]["field"], format!("zendesk_field_{REFUND_AMOUNT}"));
+    let refused = invoke(&window, "escalate", json!({ "id": id, "conversation": "not-an-id", "answers": {}, "note": "x" })).unwrap_err();
+    assert_eq!(refused["code"], "sync.bad_conversation_id", "{refused}");
+
+    // Admin defaults, checked against the field's type.
+    let bad = invoke(&window, "set_field_default", json!({ "id": id, "fieldId": ESCALATION_LEVEL, "value": "level_9" })).unwrap_err();
+    assert_eq!(bad["fields"][0]["field"], format!("zendesk_field_{ESCALATION_LEVEL}"), "{bad}");
+    let set = invoke(&window, "set_field_default", json!({ "id": id, "fieldId": ESCALATION_LEVEL, "value": "level_1" })).unwrap();
+    assert_eq!(set, json!([{ "field_id": ESCALATION_LEVEL, "value": "level_1" }]));
+    assert_eq!(invoke(&window, "field_defaults", json!({ "id": id })).unwrap(), set);
+    assert_eq!(invoke(&window, "clear_field_default", json!({ "id": id, "fieldId": ESCALATION_LEVEL })).unwrap(), json!([]));
+
+    let report = invoke(&window, "preflight", json!({ "id": id, "mode": "escalation" })).unwrap();
+    assert_eq!(report["mode"], "escalation");
+    assert_eq!(report["form_id"], FORM);
+    assert_eq!(report["passed"], true, "{report}");
+}

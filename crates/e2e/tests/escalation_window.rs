@@ -15,12 +15,23 @@ const CONTACT_REASON: &str = "360000110";
 const REFUND_REQUESTED: &str = "360000105";
 const REFUND_AMOUNT: &str = "360000108";
 const CUSTOMER_REFERENCE: &str = "360000109";
+/// Required to solve in the "Complaint" form, with no default: auto-save there fails the check.
+const ESCALATION_LEVEL: &str = "360000114";
 
 /// Picks the option of a `<select>` whose text contains `text`, as a person would.
 async fn choose(client: &Client, select: &str, text: &str) -> String {
     let option = wait_for_text(client, &format!("{select} option"), text).await;
     option.click().await.unwrap();
     option.attr("value").await.unwrap().unwrap_or_default()
+}
+
+/// Scrolls `css` to the top of the window (for a screenshot).
+async fn show(client: &Client, css: &str) {
+    wait_for(client, css).await;
+    client
+        .execute("document.querySelector(arguments[0]).scrollIntoView({block: 'start'})", vec![css.into()])
+        .await
+        .unwrap();
 }
 
 async fn absent(client: &Client, css: &str) {
@@ -87,13 +98,28 @@ async fn escalating_a_conversation_from_the_window_updates_its_ticket() {
     wait_for_text(&client, &format!("[data-testid=rf-error-{REFUND_AMOUNT}]"), "use a dot").await;
     fill(&client, &format!("[data-testid=rf-input-{REFUND_AMOUNT}]"), "49.90").await;
     absent(&client, &format!("[data-testid=rf-error-{REFUND_AMOUNT}]")).await;
+    show(&client, "[data-testid=escalation-preview]").await;
     screenshot(&client, "51-rebuilt-form-en").await;
 
-    // Auto-save on (through its own pre-flight check), so the log fills with finished
-    // conversations and their tickets.
+    // Auto-save on, in the "Complaint" form, so the log fills with finished conversations and
+    // their tickets. Its pre-flight check fails on a required field without default: set the
+    // default from the check itself, which runs again and passes, then switch on.
     click(&client, "[data-testid=tab-autosave]").await;
     click(&client, "[data-testid=autosave-toggle]").await;
+    choose(&client, "[data-testid=autosave-form]", "Complaint").await;
     click(&client, "[data-testid=save-autosave]").await;
+    let gate = wait_for(&client, "[data-testid=preflight-gate] [data-testid=preflight-report]").await;
+    assert_eq!(gate.attr("data-passed").await.unwrap().as_deref(), Some("false"));
+    wait_for(&client, &format!("[data-testid=finding][data-kind=required_field_empty][data-severity=blocker] [data-testid=default-{ESCALATION_LEVEL}]")).await;
+    wait_for_text(&client, "[data-testid=gate-confirm]", "Switch on anyway").await;
+    screenshot(&client, "55-preflight-gate-en").await;
+    choose(&client, &format!("[data-testid=default-input-{ESCALATION_LEVEL}]"), "Level 1").await;
+    click(&client, &format!("[data-testid=default-set-{ESCALATION_LEVEL}]")).await;
+    wait_for(&client, "[data-testid=preflight-gate] [data-testid=preflight-report][data-passed=true]").await;
+    wait_for_text(&client, "[data-testid=gate-confirm]", "Switch on").await;
+    screenshot(&client, "56-preflight-gate-passes-en").await;
+    click(&client, "[data-testid=gate-confirm]").await;
+    absent(&client, "[data-testid=preflight-gate]").await;
     wait_for_text(&client, "[data-testid=autosave-settings]", "Saved").await;
 
     // The escalation screen: a conversation that already has its auto-save ticket.
@@ -106,9 +132,17 @@ async fn escalating_a_conversation_from_the_window_updates_its_ticket() {
 
     choose(&client, &format!("[data-testid=rf-input-{CONTACT_REASON}]"), "Refund").await;
     click(&client, &format!("[data-testid=rf-input-{REFUND_REQUESTED}]")).await;
-    fill(&client, &format!("[data-testid=rf-input-{REFUND_AMOUNT}]"), "49.90").await;
     fill(&client, &format!("[data-testid=rf-input-{CUSTOMER_REFERENCE}]"), "ABC-1234").await;
     fill(&client, "[data-testid=escalate-screen] [data-testid=rf-note]", "Damaged jacket: the customer wants a refund").await;
+    // Refused while the conditional field holds a value Zendesk would not take: said per field.
+    fill(&client, &format!("[data-testid=rf-input-{REFUND_AMOUNT}]"), "49,90").await;
+    click(&client, "[data-testid=escalate-go]").await;
+    let refused = wait_for(&client, "[data-testid=escalate-error]").await;
+    assert_eq!(refused.attr("data-code").await.unwrap().as_deref(), Some("escalation.invalid_answers"));
+    wait_for_text(&client, &format!("[data-testid=rf-error-{REFUND_AMOUNT}]"), "use a dot").await;
+    fill(&client, &format!("[data-testid=rf-input-{REFUND_AMOUNT}]"), "49.90").await;
+    absent(&client, &format!("[data-testid=rf-error-{REFUND_AMOUNT}]")).await;
+    show(&client, &format!("[data-testid=rf-field-{CONTACT_REASON}]")).await;
     screenshot(&client, "52-escalate-form-en").await;
     click(&client, "[data-testid=escalate-go]").await;
 
@@ -130,6 +164,15 @@ async fn escalating_a_conversation_from_the_window_updates_its_ticket() {
     assert_eq!(row.attr("data-state").await.unwrap().as_deref(), Some("escalated"));
     screenshot(&client, "54-log-escalated-en").await;
 
+    // The pre-flight check on demand, for escalation: it passes, with the triggers to read.
+    click(&client, "[data-testid=tab-preflight]").await;
+    click(&client, "[data-testid=preflight-mode-escalation]").await;
+    click(&client, "[data-testid=preflight-run]").await;
+    let report = wait_for(&client, "[data-testid=preflight-panel] [data-testid=preflight-report]").await;
+    assert_eq!(report.attr("data-mode").await.unwrap().as_deref(), Some("escalation"));
+    assert_eq!(report.attr("data-passed").await.unwrap().as_deref(), Some("true"));
+    screenshot(&client, "57-preflight-escalation-en").await;
+
     // The same screens in French.
     click(&client, "[data-testid=lang-fr]").await;
     open_escalation_form(&client).await;
@@ -137,6 +180,7 @@ async fn escalating_a_conversation_from_the_window_updates_its_ticket() {
     screenshot(&client, "50-forms-preview-fr").await;
     preview_with_child_shown(&client).await;
     wait_for_text(&client, "[data-testid=escalation-preview]", "Aperçu du formulaire d'escalade").await;
+    show(&client, "[data-testid=escalation-preview]").await;
     screenshot(&client, "51-rebuilt-form-fr").await;
 
     client.close().await.unwrap();
