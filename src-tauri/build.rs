@@ -36,6 +36,12 @@ const COMMANDS: &[&str] = &[
     "set_field_default",
     "clear_field_default",
     "preflight",
+    "stats",
+    "export_stats",
+    "backfills",
+    "start_backfill",
+    "cancel_backfill",
+    "write_diagnostics",
 ];
 
 fn main() {

@@ -1,6 +1,11 @@
 //! Tauri commands: argument in, one core call, typed result or typed error out. Nothing else.
 
+use crate::exports::{self, SavedFile};
 use crate::state::Core;
+use chrono::{DateTime, Utc};
+use iadvize_zendesk::backfill::{BackfillId, BackfillStatus};
+use iadvize_zendesk::diagnostics::DiagnosticsSummary;
+use iadvize_zendesk::stats::{StatsQuery, StatsReport};
 use iadvize_zendesk::api::KeychainStatus;
 use iadvize_zendesk::check::ConnectionReport;
 use iadvize_zendesk::escalation::{AnswerValue, Answers, ClosingFormInput, RebuiltForm, ValidatedAnswers};
@@ -159,13 +164,14 @@ pub fn set_ui_locale<R: tauri::Runtime>(locale: tauri::State<'_, crate::tray::Ui
     crate::tray::refresh(&app);
 }
 
-/// Opens the data folder or the log folder in the file manager.
+/// Opens the data folder, the log folder or the exports folder (Downloads) in the file manager.
 #[tauri::command]
 pub fn open_folder<R: tauri::Runtime>(core: State<'_, Core>, app: tauri::AppHandle<R>, which: String) -> Result<(), ApiError> {
     use tauri_plugin_opener::OpenerExt;
     let path = match which.as_str() {
         "data" => core.data_dir.clone(),
         "logs" => paths::log_dir(&core.data_dir),
+        "exports" => exports::folder(&core.data_dir),
         other => return Err(ApiError::new("app.bad_folder", format!("unknown folder {other}"))),
     };
     let _ = std::fs::create_dir_all(&path);
@@ -273,4 +279,58 @@ pub async fn clear_field_default(core: State<'_, Core>, id: SiteId, field_id: i6
 #[tauri::command]
 pub async fn preflight(core: State<'_, Core>, id: SiteId, mode: PreflightMode) -> Result<PreflightReport, ApiError> {
     core.api()?.preflight(&SiteRef::Id(id), mode).await
+}
+
+// ------------------------------------------------------------ statistics, backfill, diagnostics
+
+#[tauri::command]
+pub async fn stats(core: State<'_, Core>, id: SiteId, query: StatsQuery) -> Result<StatsReport, ApiError> {
+    core.run(move |api| api.stats(Some(&SiteRef::Id(id)), &query)).await
+}
+
+/// The statistics as CSV, saved in the Downloads folder (see exports.rs).
+#[tauri::command]
+pub async fn export_stats(core: State<'_, Core>, id: SiteId, query: StatsQuery) -> Result<SavedFile, ApiError> {
+    let folder = exports::folder(&core.data_dir);
+    core.run(move |api| {
+        let csv = api.stats_csv(Some(&SiteRef::Id(id)), &query)?;
+        let stem = format!("iadvize-zendesk-stats-{}-{}-{}", exports::slug(&api.site(&SiteRef::Id(id))?.settings.name), query.from, query.to);
+        exports::save(&folder, &stem, "csv", csv.as_bytes())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn backfills(core: State<'_, Core>, id: SiteId) -> Result<Vec<BackfillStatus>, ApiError> {
+    core.run(move |api| api.backfills(&SiteRef::Id(id))).await
+}
+
+/// Records a backfill of `[from, to)` (or resumes the unfinished one of the same range) and
+/// runs it in this app's sync; refused, naming who syncs, when another process holds the role.
+#[tauri::command]
+pub async fn start_backfill(core: State<'_, Core>, id: SiteId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<BackfillStatus, ApiError> {
+    core.sync.ensure_owner()?;
+    let status = core.run(move |api| api.backfill_start(&SiteRef::Id(id), from, to)).await?;
+    core.sync.run_backfill(core.api()?, status.id)?;
+    Ok(status)
+}
+
+#[tauri::command]
+pub async fn cancel_backfill(core: State<'_, Core>, backfill: BackfillId) -> Result<BackfillStatus, ApiError> {
+    core.run(move |api| api.backfill_cancel(backfill)).await
+}
+
+/// The site's diagnostics bundle (secrets, e-mails and visitor names redacted by the core),
+/// saved as a zip in the Downloads folder.
+#[tauri::command]
+pub async fn write_diagnostics(core: State<'_, Core>, id: SiteId) -> Result<DiagnosticsSummary, ApiError> {
+    let api = core.api()?;
+    let name = core.run(move |api| Ok(api.site(&SiteRef::Id(id))?.settings.name)).await?;
+    let stem = format!("iadvize-zendesk-diagnostics-{}-{}", exports::slug(&name), Utc::now().format("%Y%m%d-%H%M%S"));
+    let path = exports::new_file(&exports::folder(&core.data_dir), &stem, "zip")?;
+    let written = api.diagnostics(&SiteRef::Id(id), &path).await;
+    if written.is_err() {
+        let _ = std::fs::remove_file(&path);
+    }
+    written
 }

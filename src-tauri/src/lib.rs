@@ -1,6 +1,7 @@
 //! The desktop shell: a window over the core library. Commands only translate (see commands.rs).
 
 pub mod commands;
+pub mod exports;
 pub mod state;
 pub mod sync;
 pub mod tray;
@@ -50,6 +51,12 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>, core: Core) -> taur
             commands::set_field_default,
             commands::clear_field_default,
             commands::preflight,
+            commands::stats,
+            commands::export_stats,
+            commands::backfills,
+            commands::start_backfill,
+            commands::cancel_backfill,
+            commands::write_diagnostics,
         ])
 }
 
@@ -77,8 +84,8 @@ async fn resume_demo(app: tauri::AppHandle, demo_if_empty: bool) {
     }
 }
 
-/// Every few seconds: turn the sync statuses into notifications (rate-limited in the core) and
-/// refresh the tray's states.
+/// Every few seconds: turn the sync statuses and the backfills that finished into notifications
+/// (decided in the core) and refresh the tray's states.
 async fn watch(app: tauri::AppHandle) {
     use tauri_plugin_notification::NotificationExt;
     let mut notifier = iadvize_zendesk::notify::Notifier::default();
@@ -87,7 +94,15 @@ async fn watch(app: tauri::AppHandle) {
         let core = app.state::<Core>();
         let Ok(api) = core.api() else { continue };
         let statuses = core.sync.statuses();
-        let shown = iadvize_zendesk::notify::collect(&api, &statuses, &mut notifier, chrono::Utc::now());
+        let mut shown = iadvize_zendesk::notify::collect(&api, &statuses, &mut notifier, chrono::Utc::now());
+        for done in core.sync.take_finished_backfills() {
+            let Ok(site) = api.site(&iadvize_zendesk::site::SiteRef::Id(done.site_id)) else { continue };
+            if let Ok(muted) = api.muted_notifications(site.id) {
+                notifier.set_muted(site.id, muted);
+            }
+            let tickets = u64::try_from(done.delivered).unwrap_or(0);
+            shown.extend(notifier.on_backfill_done(site.id, &site.settings.name, tickets, chrono::Utc::now()));
+        }
         for n in shown {
             tracing::info!(site = n.site_id, kind = n.kind.as_str(), title = %n.title, "notification");
             if let Err(e) = app.notification().builder().title(&n.title).body(&n.body).show() {

@@ -2,12 +2,16 @@
 //! data folder's sync role. When another process holds it (a headless `sync`, another copy),
 //! the app stays usable read-only, says who syncs, and takes the role over once it is free.
 
-use iadvize_zendesk::Api;
+use iadvize_zendesk::backfill::{BackfillId, BackfillState, BackfillStatus};
 use iadvize_zendesk::sync::engine::{Engine, SiteSyncStatus};
+use iadvize_zendesk::{Api, ApiError};
 use iadvize_zendesk::sync::owner::{Holder, OwnerError, SyncLock};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::watch;
 use ts_rs::TS;
 
 /// What the window shows about syncing.
@@ -29,6 +33,12 @@ pub struct DesktopSync {
     running: std::sync::atomic::AtomicBool,
     /// Every notification shown, newest last: what the app told the admin (also logged).
     pub shown: Mutex<Vec<iadvize_zendesk::notify::Notification>>,
+    /// Backfills running in this app, with the signal that stops their current run.
+    backfills: Mutex<HashMap<BackfillId, watch::Sender<bool>>>,
+    /// Backfills that ended done since the watcher last looked (for the notification).
+    finished_backfills: Mutex<Vec<BackfillStatus>>,
+    /// The app is quitting: backfills stop and do not come back.
+    quitting: AtomicBool,
 }
 
 impl DesktopSync {
@@ -76,6 +86,8 @@ impl DesktopSync {
 
     /// Stops after the current batches (the app is quitting).
     pub fn stop(&self) {
+        self.quitting.store(true, Ordering::SeqCst);
+        self.stop_backfills();
         if let Some(engine) = self.engine.lock().unwrap().as_ref() {
             engine.stop();
         }
@@ -90,9 +102,13 @@ impl DesktopSync {
         }
     }
 
+    /// Pausing also stops the running backfills' current runs; they go on when syncing resumes.
     pub fn set_paused(&self, paused: bool) {
         if let Some(engine) = self.engine.lock().unwrap().as_ref() {
             if paused { engine.pause() } else { engine.resume() }
+        }
+        if paused {
+            self.stop_backfills();
         }
     }
 
@@ -102,5 +118,80 @@ impl DesktopSync {
 
     pub fn statuses(&self) -> Vec<SiteSyncStatus> {
         self.engine.lock().unwrap().as_ref().map(Engine::status).unwrap_or_default()
+    }
+
+    /// Runs a backfill (already recorded by `Api::backfill_start`) in the background of this
+    /// app, which must hold the sync role: a backfill sends tickets, so it runs in the sync
+    /// owner, next to the engine. Refused, naming who syncs, when another process holds the role.
+    pub fn run_backfill(self: &Arc<Self>, api: Arc<Api>, id: BackfillId) -> Result<(), ApiError> {
+        self.ensure_owner()?;
+        let (stop, stopped) = watch::channel(false);
+        {
+            let mut running = self.backfills.lock().unwrap();
+            if running.contains_key(&id) {
+                return Ok(());
+            }
+            running.insert(id, stop);
+        }
+        let this = self.clone();
+        tauri::async_runtime::spawn(async move {
+            let mut stopped = stopped;
+            loop {
+                let result = iadvize_zendesk::backfill::run_backfill(&api, id, stopped).await;
+                let paused = this.is_paused() && !this.quitting.load(Ordering::SeqCst);
+                match result {
+                    Ok(status) if status.state == BackfillState::Done => {
+                        tracing::info!(backfill = id, delivered = status.delivered, "backfill done");
+                        this.finished_backfills.lock().unwrap().push(status);
+                    }
+                    // Stopped by a pause: wait for the resume (or the quit), then go on.
+                    Ok(status) if status.state == BackfillState::Running && paused => {
+                        let (stop, rx) = watch::channel(false);
+                        this.backfills.lock().unwrap().insert(id, stop);
+                        stopped = rx;
+                        while this.is_paused() && !this.quitting.load(Ordering::SeqCst) && !*stopped.borrow() {
+                            tokio::time::sleep(Duration::from_millis(500)).await;
+                        }
+                        if !this.quitting.load(Ordering::SeqCst) {
+                            continue;
+                        }
+                    }
+                    Ok(status) => tracing::info!(backfill = id, state = status.state.as_str(), "backfill run ended"),
+                    Err(e) => tracing::warn!(backfill = id, code = %e.code, error = %e, "backfill stopped"),
+                }
+                break;
+            }
+            this.backfills.lock().unwrap().remove(&id);
+        });
+        Ok(())
+    }
+
+    /// Backfills that ended done since the last call (each once).
+    pub fn take_finished_backfills(&self) -> Vec<BackfillStatus> {
+        std::mem::take(&mut *self.finished_backfills.lock().unwrap())
+    }
+
+    /// This app holds the sync role; otherwise the error says who does.
+    pub fn ensure_owner(&self) -> Result<(), ApiError> {
+        if self.engine.lock().unwrap().is_some() {
+            return Ok(());
+        }
+        Err(match self.held_by.lock().unwrap().as_ref() {
+            Some(h) => ApiError::new(
+                "sync.owned_elsewhere",
+                format!(
+                    "{} (process {}) syncs this data folder: a backfill sends tickets, so it runs there. Run it from that process, or stop it and this app takes over.",
+                    if h.kind == "desktop" { "Another copy of the app" } else { "The headless \"iadvize-zendesk sync\"" },
+                    h.pid
+                ),
+            ),
+            None => ApiError::new("sync.not_started", "The sync has not started yet in this app: try again in a few seconds."),
+        })
+    }
+
+    fn stop_backfills(&self) {
+        for stop in self.backfills.lock().unwrap().values() {
+            let _ = stop.send(true);
+        }
     }
 }
