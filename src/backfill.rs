@@ -1052,7 +1052,11 @@ pub async fn run_backfill_with(api: &Api, id: BackfillId, stop: watch::Receiver<
     set_state(&api.store().conn(), id, BackfillState::Running, None, api.clock().now())?;
     let site = api.site(&SiteRef::Id(record.site_id))?;
     let ctx = match SiteContext::prepare(api, site).await {
-        Ok(ctx) => ctx,
+        // Past conversations may have tickets from another data folder: look each up first.
+        Ok(mut ctx) => {
+            ctx.verify_absent = true;
+            ctx
+        }
         Err(e) => {
             set_state(&api.store().conn(), id, BackfillState::Failed, Some(&e), api.clock().now())?;
             return Err(e);

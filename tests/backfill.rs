@@ -401,3 +401,46 @@ async fn the_cli_killed_with_sigkill_mid_backfill_resumes_to_exactly_one_ticket_
     assert_eq!(json[0]["state"], "done");
     assert_eq!(json[0]["delivered"], expected.len() as i64);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backfill_over_tickets_from_another_data_folder_makes_no_second_ticket() {
+    let sandbox = iadvize_zendesk_sandbox::start(
+        SandboxConfig::default().conversations(300).job_duration(std::time::Duration::from_millis(50)),
+    )
+    .await
+    .unwrap();
+    let (from, to) = (Utc::now() - Duration::days(8), Utc::now() - Duration::minutes(1));
+
+    // An earlier installation delivered the first half of the range.
+    let old = tempfile::tempdir().unwrap();
+    let old_api = Api::open(old.path()).unwrap();
+    fast(&old_api);
+    let old_site = add_site(&old_api, &sandbox, "Before", 3101);
+    let _old_lock = SyncLock::acquire(old.path(), "headless").unwrap();
+    let half = from + (to - from) / 2;
+    let first = old_api.backfill_start(&SiteRef::Id(old_site.id), from, half).unwrap();
+    let (_tx, never) = watch::channel(false);
+    let first = backfill::run_backfill(&old_api, first.id, never.clone()).await.unwrap();
+    assert_eq!(first.state, BackfillState::Done);
+    let already = sandbox.control().tickets().len();
+    assert!(already > 10, "{already}");
+
+    // A new data folder (a reinstall) backfills the whole range.
+    let new = tempfile::tempdir().unwrap();
+    let api = Api::open(new.path()).unwrap();
+    fast(&api);
+    let site = add_site(&api, &sandbox, "After", 3101);
+    let _lock = SyncLock::acquire(new.path(), "desktop").unwrap();
+    let all = api.backfill_start(&SiteRef::Id(site.id), from, to).unwrap();
+    let all = backfill::run_backfill(&api, all.id, never).await.unwrap();
+    assert_eq!(all.state, BackfillState::Done, "{all:?}");
+    let n = assert_one_ticket_each(&sandbox, 3101, from, to);
+    assert_eq!(all.delivered, n as i64, "the existing tickets are recorded as this folder's");
+    // The tickets found were recorded, not sent: the log says so.
+    let recovered: i64 = api
+        .store()
+        .conn()
+        .query_row("SELECT count(*) FROM ledger WHERE site_id = ?1 AND path = 'recovered'", [site.id], |r| r.get(0))
+        .unwrap();
+    assert_eq!(recovered, already as i64);
+}

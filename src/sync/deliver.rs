@@ -48,6 +48,9 @@ pub struct SiteContext {
     pub time_zone: Tz,
     /// Lower-cased e-mail -> Zendesk user id (None: no such user), for this run.
     users: Mutex<HashMap<String, Option<i64>>>,
+    /// Look every never-sent entry up by `external_id` before sending it (a backfill: another
+    /// data folder, an earlier installation, may already have made its ticket).
+    pub verify_absent: bool,
 }
 
 /// What a delivery round did, summed into the sync summary.
@@ -140,6 +143,7 @@ impl SiteContext {
             defaults,
             time_zone,
             users: Mutex::new(HashMap::new()),
+            verify_absent: false,
         })
     }
 
@@ -358,6 +362,7 @@ pub async fn deliver_batch(api: &Api, ctx: &SiteContext, rows: Vec<Due>) -> Resu
             }
         }
     }
+    let conversations = skip_existing(api, ctx, conversations).await?;
     if conversations.is_empty() {
         return Ok(done);
     }
@@ -372,6 +377,60 @@ pub async fn deliver_batch(api: &Api, ctx: &SiteContext, rows: Vec<Due>) -> Resu
         }
     }
     Ok(done)
+}
+
+/// One ticket per conversation, even across data folders: an entry that this folder never sent
+/// but that may have a ticket already (a backfill, or a conversation closed before the site was
+/// added here: an earlier installation may have saved it) is looked up by `external_id` first;
+/// a ticket found is recorded, not doubled. Entries of the live sync after the site was added
+/// cost nothing.
+async fn skip_existing(
+    api: &Api,
+    ctx: &SiteContext,
+    conversations: Vec<(Due, Conversation)>,
+) -> Result<Vec<(Due, Conversation)>, ApiError> {
+    let (check, keep): (Vec<_>, Vec<_>) = conversations.into_iter().partition(|(row, c)| {
+        row.entry.attempts == 0 && (ctx.verify_absent || c.closed_at.unwrap_or(c.created_at) < ctx.site.created_at)
+    });
+    if check.is_empty() {
+        return Ok(keep);
+    }
+    let looked: Vec<_> = futures_util::stream::iter(check)
+        .map(|(row, c): (Due, Conversation)| async move {
+            let found = ctx.zendesk.tickets_by_external_id(&row.external_id).await;
+            (row, c, found)
+        })
+        .buffer_unordered(LOOKUP_CONCURRENCY)
+        .collect()
+        .await;
+    let mut out = keep;
+    for (row, conversation, found) in looked {
+        match found {
+            Ok(tickets) => match tickets.iter().map(|t| t.id).min() {
+                Some(ticket_id) => {
+                    apply(api, ctx.site.id, &row.conversation_id, Event::SendStarted { lease: LEASE }, note("lookup"))?;
+                    apply(
+                        api,
+                        ctx.site.id,
+                        &row.conversation_id,
+                        Event::Found { ticket_id, escalation: false },
+                        AttemptNote {
+                            action: "lookup".into(),
+                            message: Some(format!("ticket {ticket_id} already exists for this conversation: not sent again")),
+                            details: None,
+                        },
+                    )?;
+                }
+                None => out.push((row, conversation)),
+            },
+            Err(e) => {
+                apply(api, ctx.site.id, &row.conversation_id, Event::SendStarted { lease: LEASE }, note("lookup"))?;
+                let at = retry_at(api.clock().now(), row.entry.attempts, e.retry_after());
+                apply(api, ctx.site.id, &row.conversation_id, Event::RetryLater { at, error: zendesk_failure(&e) }, note("lookup"))?;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Creates the new end-users a batch needs, in bulk, and returns the plans with their ids.
