@@ -24,6 +24,11 @@ import type { PreflightMode } from "../bindings/PreflightMode";
 import type { PreflightReport } from "../bindings/PreflightReport";
 import type { RebuiltForm } from "../bindings/RebuiltForm";
 import type { TicketFieldDefault } from "../bindings/TicketFieldDefault";
+import type { BackfillStatus } from "../bindings/BackfillStatus";
+import type { DiagnosticsSummary } from "../bindings/DiagnosticsSummary";
+import type { SavedFile } from "../bindings/SavedFile";
+import type { StatsQuery } from "../bindings/StatsQuery";
+import type { StatsReport } from "../bindings/StatsReport";
 
 /** Escalation answers by Zendesk field id (the core's `Answers`). */
 export type Answers = Record<number, EscalationAnswerValue>;
@@ -71,7 +76,7 @@ export const api = {
   retryConversation: (id: number, conversation: string) =>
     call<LedgerRow>("retry_conversation", { id, conversation }),
   setUiLocale: (value: string) => call<void>("set_ui_locale", { value }),
-  openFolder: (which: "data" | "logs") => call<void>("open_folder", { which }),
+  openFolder: (which: "data" | "logs" | "exports") => call<void>("open_folder", { which }),
   autostartEnabled: () => call<boolean>("autostart_enabled"),
   setAutostart: (enabled: boolean) => call<boolean>("set_autostart", { enabled }),
   notificationPrefs: (id: number) => call<NotificationKind[]>("notification_prefs", { id }),
@@ -92,4 +97,13 @@ export const api = {
   clearFieldDefault: (id: number, fieldId: number) =>
     call<TicketFieldDefault[]>("clear_field_default", { id, fieldId }),
   preflight: (id: number, mode: PreflightMode) => call<PreflightReport>("preflight", { id, mode }),
+  stats: (id: number, query: StatsQuery) => call<StatsReport>("stats", { id, query }),
+  /** Saves the statistics as CSV in the Downloads folder; says where. */
+  exportStats: (id: number, query: StatsQuery) => call<SavedFile>("export_stats", { id, query }),
+  backfills: (id: number) => call<BackfillStatus[]>("backfills", { id }),
+  /** Starts (or resumes, for the same range) a backfill of `[from, to)` in this app's sync. */
+  startBackfill: (id: number, from: string, to: string) => call<BackfillStatus>("start_backfill", { id, from, to }),
+  cancelBackfill: (backfill: number) => call<BackfillStatus>("cancel_backfill", { backfill }),
+  /** Writes the site's diagnostics bundle (zip) in the Downloads folder. */
+  writeDiagnostics: (id: number) => call<DiagnosticsSummary>("write_diagnostics", { id }),
 };

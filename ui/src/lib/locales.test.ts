@@ -12,7 +12,7 @@ describe("translations", () => {
       expect(placeholders(fr[key]), key).toEqual(placeholders(en[key]));
     }
     const same = (Object.keys(en) as (keyof typeof en)[]).filter(
-      (k) => en[k] === fr[k] && !/^(app\.title|sites\.title|sites\.count_(one|other)|check\.status\.pass|forms\.iz_(agent|country|campaign)|forms\.col\.type|log\.(title|conversation|agent|ticket)|preview\.public|sync\.delivered_count|about\.version|ftype\.(date|regexp)|form\.section\.zendesk|form\.platform_(ha|sd))$/.test(k),
+      (k) => en[k] === fr[k] && !/^(app\.title|sites\.title|sites\.count_(one|other)|check\.status\.pass|forms\.iz_(agent|country|campaign)|forms\.col\.type|log\.(title|conversation|agent|ticket)|preview\.public|sync\.delivered_count|about\.version|ftype\.(date|regexp)|form\.section\.zendesk|form\.platform_(ha|sd)|stats\.(tickets|total|agent))$/.test(k),
     );
     expect(same).toEqual([]);
   });
