@@ -125,37 +125,38 @@ impl DesktopSync {
     /// owner, next to the engine. Refused, naming who syncs, when another process holds the role.
     pub fn run_backfill(self: &Arc<Self>, api: Arc<Api>, id: BackfillId) -> Result<(), ApiError> {
         self.ensure_owner()?;
-        let (stop, stopped) = watch::channel(false);
         {
             let mut running = self.backfills.lock().unwrap();
             if running.contains_key(&id) {
                 return Ok(());
             }
-            running.insert(id, stop);
+            // Until the task registers its run's own stop signal.
+            running.insert(id, watch::channel(false).0);
         }
         let this = self.clone();
         tauri::async_runtime::spawn(async move {
-            let mut stopped = stopped;
+            let quitting = || this.quitting.load(Ordering::SeqCst);
             loop {
+                // Paused: wait for the resume (or the quit).
+                while this.is_paused() && !quitting() {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                if quitting() {
+                    break;
+                }
+                let (stop, stopped) = watch::channel(false);
+                this.backfills.lock().unwrap().insert(id, stop);
+                if this.is_paused() {
+                    continue;
+                }
                 let result = iadvize_zendesk::backfill::run_backfill(&api, id, stopped).await;
-                let paused = this.is_paused() && !this.quitting.load(Ordering::SeqCst);
                 match result {
                     Ok(status) if status.state == BackfillState::Done => {
                         tracing::info!(backfill = id, delivered = status.delivered, "backfill done");
                         this.finished_backfills.lock().unwrap().push(status);
                     }
-                    // Stopped by a pause: wait for the resume (or the quit), then go on.
-                    Ok(status) if status.state == BackfillState::Running && paused => {
-                        let (stop, rx) = watch::channel(false);
-                        this.backfills.lock().unwrap().insert(id, stop);
-                        stopped = rx;
-                        while this.is_paused() && !this.quitting.load(Ordering::SeqCst) && !*stopped.borrow() {
-                            tokio::time::sleep(Duration::from_millis(500)).await;
-                        }
-                        if !this.quitting.load(Ordering::SeqCst) {
-                            continue;
-                        }
-                    }
+                    // Stopped by a pause: it goes on at the resume.
+                    Ok(status) if status.state == BackfillState::Running && this.is_paused() && !quitting() => continue,
                     Ok(status) => tracing::info!(backfill = id, state = status.state.as_str(), "backfill run ended"),
                     Err(e) => tracing::warn!(backfill = id, code = %e.code, error = %e, "backfill stopped"),
                 }
