@@ -107,7 +107,7 @@ async fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_backfill_turns_a_past_range_into_one_ticket_each_through_stop_cancel_and_resume() {
     let sandbox = iadvize_zendesk_sandbox::start(
-        SandboxConfig::default().conversations(1000).job_duration(std::time::Duration::from_millis(50)),
+        SandboxConfig::default().conversations(1000).plan(Plan::HighVolume).job_duration(std::time::Duration::from_millis(50)),
     )
     .await
     .unwrap();

@@ -379,18 +379,17 @@ pub async fn deliver_batch(api: &Api, ctx: &SiteContext, rows: Vec<Due>) -> Resu
     Ok(done)
 }
 
-/// One ticket per conversation, even across data folders: an entry that this folder never sent
-/// but that may have a ticket already (a backfill, or a conversation closed before the site was
-/// added here: an earlier installation may have saved it) is looked up by `external_id` first;
-/// a ticket found is recorded, not doubled. Entries of the live sync after the site was added
-/// cost nothing.
+/// One ticket per conversation, even across data folders: in a backfill, an entry this folder
+/// never sent may already have a ticket (an earlier installation saved it), so it is looked up by
+/// `external_id` first and a ticket found is recorded, not doubled. The live sync does not pay
+/// this look-up (a request per conversation): its conversations closed after its start point.
 async fn skip_existing(
     api: &Api,
     ctx: &SiteContext,
     conversations: Vec<(Due, Conversation)>,
 ) -> Result<Vec<(Due, Conversation)>, ApiError> {
-    let (check, keep): (Vec<_>, Vec<_>) = conversations.into_iter().partition(|(row, c)| {
-        row.entry.attempts == 0 && (ctx.verify_absent || c.closed_at.unwrap_or(c.created_at) < ctx.site.created_at)
+    let (check, keep): (Vec<_>, Vec<_>) = conversations.into_iter().partition(|(row, _)| {
+        ctx.verify_absent && row.entry.attempts == 0
     });
     if check.is_empty() {
         return Ok(keep);
