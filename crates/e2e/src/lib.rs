@@ -34,11 +34,13 @@ pub struct Driver {
 }
 
 impl Driver {
-    /// Starts tauri-driver; the app it launches inherits `envs` (e.g. the data folder).
+    /// Starts tauri-driver; the app it launches inherits `envs` (e.g. the data folder). It
+    /// listens on 4444 (WebKitWebDriver on the next port), or `$E2E_DRIVER_PORT` so that two
+    /// runs (each under its own Xvfb and D-Bus) can share a machine.
     pub fn start(envs: &[(&str, &Path)]) -> Driver {
-        let port = 4444;
+        let port: u16 = std::env::var("E2E_DRIVER_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4444);
         let mut cmd = Command::new(tauri_driver());
-        cmd.args(["--port", &port.to_string(), "--native-port", "4445"])
+        cmd.args(["--port", &port.to_string(), "--native-port", &(port + 1).to_string()])
             .env("NO_AT_BRIDGE", "1")
             .env("GTK_A11Y", "none")
             .stdout(Stdio::null())

@@ -53,13 +53,17 @@ describe("chart scales", () => {
 
   it("gives whole ticks ending at the maximum", () => {
     expect(ticks(1)).toEqual([0, 1]);
-    expect(ticks(5)).toEqual([0, 2, 4, 5]);
+    expect(ticks(2)).toEqual([0, 1, 2]);
+    expect(ticks(5)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(ticks(10)).toEqual([0, 2, 4, 6, 8, 10]);
     expect(ticks(20)).toEqual([0, 5, 10, 15, 20]);
+    expect(ticks(200)).toEqual([0, 50, 100, 150, 200]);
+    expect(ticks(500)).toEqual([0, 100, 200, 300, 400, 500]);
   });
 
   it("labels a few days, always the last", () => {
     expect(labelIndexes(7, 7)).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect(labelIndexes(30, 6)).toEqual([0, 5, 10, 15, 20, 25, 29]);
+    expect(labelIndexes(30, 6)).toEqual([0, 5, 10, 15, 20, 29]);
     expect(labelIndexes(31, 6)).toEqual([0, 6, 12, 18, 24, 30]);
     expect(labelIndexes(1, 6)).toEqual([0]);
     expect(labelIndexes(0, 6)).toEqual([]);

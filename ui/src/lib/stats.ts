@@ -74,12 +74,21 @@ export function niceMax(n: number): number {
   return 10 * power;
 }
 
-/** Whole-number ticks from 0 to `max` (a `niceMax`), at most `count` + 1 of them. */
-export function ticks(max: number, count = 4): number[] {
-  const step = Math.max(1, Math.ceil(max / count));
+/**
+ * Whole-number ticks from 0 to `max` (a `niceMax`): the smallest step of 1, 2 or 5 times a
+ * power of ten that divides `max` into at most five parts.
+ */
+export function ticks(max: number): number[] {
+  let step = 1;
+  for (let power = 1; ; power *= 10) {
+    const found = [1, 2, 5].map((k) => k * power).find((s) => max % s === 0 && max / s <= 5);
+    if (found !== undefined || power > max) {
+      step = found ?? max;
+      break;
+    }
+  }
   const out: number[] = [];
   for (let v = 0; v <= max; v += step) out.push(v);
-  if (out[out.length - 1] !== max) out.push(max);
   return out;
 }
 
@@ -90,7 +99,8 @@ export function labelIndexes(n: number, most: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < n; i += every) out.push(i);
   if (out[out.length - 1] !== n - 1) {
-    if (n - 1 - out[out.length - 1] < every / 2 && out.length > 1) out.pop();
+    // The last label stands at the end: the regular one before it gives way if they are close.
+    if (n - 1 - out[out.length - 1] < every && out.length > 1) out.pop();
     out.push(n - 1);
   }
   return out;
