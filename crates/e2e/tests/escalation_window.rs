@@ -1,9 +1,10 @@
-//! Escalation from the window, on the sandbox demo site: the forms preview, escalation switched
-//! on with the seeded escalation form (through the pre-flight check), the rebuilt form's
-//! conditional field in the live preview, auto-save switched on so the log has finished
-//! conversations, then one of them escalated from the escalation screen: its auto-save ticket
-//! is updated (one ticket per conversation) and the log shows it escalated. Screenshots of the
-//! forms preview and the rebuilt form in English and French.
+//! Escalation from the window, on the sandbox demo site: the forms preview; auto-save switched
+//! on through its pre-flight check (which fails on a required field until its default is set
+//! from the check itself), so the log has finished conversations with tickets; escalation
+//! switched on with the seeded escalation form, the rebuilt form's conditional field in the
+//! live preview; then a conversation escalated from the escalation screen (a refusal per field
+//! first): its auto-save ticket is updated (one ticket per conversation) and the log shows it
+//! escalated. Screenshots of the forms preview and the rebuilt form in English and French.
 
 use e2e::*;
 use fantoccini::{Client, Locator};
@@ -74,36 +75,11 @@ async fn escalating_a_conversation_from_the_window_updates_its_ticket() {
     open_escalation_form(&client).await;
     screenshot(&client, "50-forms-preview-en").await;
 
-    // Escalation on, in the seeded escalation form, with the admin's note label. The save runs
-    // the pre-flight check: it passes (with warnings to read) and switches escalation on.
-    click(&client, "[data-testid=tab-escalation]").await;
-    click(&client, "[data-testid=escalation-toggle]").await;
-    let form = choose(&client, "[data-testid=escalation-form]", "iAdvize Escalation").await;
-    assert_eq!(form, ESCALATION_FORM);
-    fill(&client, "[data-testid=escalation-label]", "Summary of the customer request in one line").await;
-    // The label shows in the preview as it is typed.
-    wait_for_text(&client, "[data-testid=rf-note-label]", "Summary of the customer request in one line").await;
-    click(&client, "[data-testid=save-escalation]").await;
-    wait_for(&client, "[data-testid=escalation-saved]").await;
-    let report = wait_for(&client, "[data-testid=escalation-settings] [data-testid=preflight-report]").await;
-    assert_eq!(report.attr("data-passed").await.unwrap().as_deref(), Some("true"));
-    wait_for(&client, "[data-testid=preflight-report] [data-kind=trigger_emails_requester]").await;
-    wait_for_text(&client, "[data-testid=rf-form-name]", "iAdvize Escalation").await;
-
-    // The rebuilt form: every field of the form, the regexp with its pattern, the conditional
-    // child hidden until its parent is checked; a wrong value is explained live.
-    wait_for_text(&client, &format!("[data-testid=rf-pattern-{CUSTOMER_REFERENCE}]"), "[A-Z]{3}").await;
-    preview_with_child_shown(&client).await;
-    fill(&client, &format!("[data-testid=rf-input-{REFUND_AMOUNT}]"), "49,90").await;
-    wait_for_text(&client, &format!("[data-testid=rf-error-{REFUND_AMOUNT}]"), "use a dot").await;
-    fill(&client, &format!("[data-testid=rf-input-{REFUND_AMOUNT}]"), "49.90").await;
-    absent(&client, &format!("[data-testid=rf-error-{REFUND_AMOUNT}]")).await;
-    show(&client, "[data-testid=escalation-preview]").await;
-    screenshot(&client, "51-rebuilt-form-en").await;
-
-    // Auto-save on, in the "Complaint" form, so the log fills with finished conversations and
-    // their tickets. Its pre-flight check fails on a required field without default: set the
-    // default from the check itself, which runs again and passes, then switch on.
+    // Auto-save on first, in the "Complaint" form, so the log fills with finished conversations
+    // and their tickets (switched on after escalation, it would start from the poll cursor the
+    // escalation-only polls moved: only later conversations). Its pre-flight check fails on a
+    // required field without default: set the default from the check itself, which runs again
+    // and passes, then switch on.
     click(&client, "[data-testid=tab-autosave]").await;
     click(&client, "[data-testid=autosave-toggle]").await;
     choose(&client, "[data-testid=autosave-form]", "Complaint").await;
@@ -122,8 +98,46 @@ async fn escalating_a_conversation_from_the_window_updates_its_ticket() {
     absent(&client, "[data-testid=preflight-gate]").await;
     wait_for_text(&client, "[data-testid=autosave-settings]", "Saved").await;
 
+    // Escalation on, in the seeded escalation form, with the admin's note label. The save runs
+    // the pre-flight check: it passes (with warnings to read) and switches escalation on.
+    click(&client, "[data-testid=tab-escalation]").await;
+    click(&client, "[data-testid=escalation-toggle]").await;
+    let form = choose(&client, "[data-testid=escalation-form]", "iAdvize Escalation").await;
+    assert_eq!(form, ESCALATION_FORM);
+    fill(&client, "[data-testid=escalation-label]", "Summary of the customer request in one line").await;
+    // The label shows in the preview as it is typed.
+    wait_for_text(&client, "[data-testid=rf-note-label]", "Summary of the customer request in one line").await;
+    click(&client, "[data-testid=save-escalation]").await;
+    wait_for(&client, "[data-testid=escalation-saved]").await;
+    let report = wait_for(&client, "[data-testid=preflight-panel][data-mode=escalation] [data-testid=preflight-report]").await;
+    assert_eq!(report.attr("data-passed").await.unwrap().as_deref(), Some("true"));
+    wait_for(&client, "[data-testid=preflight-report] [data-kind=trigger_emails_requester]").await;
+    wait_for_text(&client, "[data-testid=rf-form-name]", "iAdvize Escalation").await;
+    screenshot(&client, "58-escalation-settings-en").await;
+
+    // The rebuilt form: every field of the form, the regexp with its pattern, the conditional
+    // child hidden until its parent is checked; a wrong value is explained live.
+    wait_for_text(&client, &format!("[data-testid=rf-pattern-{CUSTOMER_REFERENCE}]"), "[A-Z]{3}").await;
+    preview_with_child_shown(&client).await;
+    fill(&client, &format!("[data-testid=rf-input-{REFUND_AMOUNT}]"), "49,90").await;
+    wait_for_text(&client, &format!("[data-testid=rf-error-{REFUND_AMOUNT}]"), "use a dot").await;
+    fill(&client, &format!("[data-testid=rf-input-{REFUND_AMOUNT}]"), "49.90").await;
+    absent(&client, &format!("[data-testid=rf-error-{REFUND_AMOUNT}]")).await;
+    show(&client, "[data-testid=escalation-preview]").await;
+    screenshot(&client, "51-rebuilt-form-en").await;
+
     // The escalation screen: a conversation that already has its auto-save ticket.
     click(&client, "[data-testid=tab-escalate]").await;
+    // The first auto-save tickets come within seconds (the list follows the log).
+    let deadline = Instant::now() + Duration::from_secs(45);
+    while client.find_all(Locator::Css("[data-testid=escalate-pick] option")).await.unwrap_or_default().len() < 2 {
+        if Instant::now() > deadline {
+            click(&client, "[data-testid=tab-sync]").await;
+            screenshot(&client, "59-escalate-no-ticket-failure").await;
+            panic!("no conversation with a ticket in the log");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     let picked = choose(&client, "[data-testid=escalate-pick]", "#").await;
     assert!(!picked.is_empty());
     let has_ticket = wait_for(&client, "[data-testid=escalate-has-ticket]").await.text().await.unwrap();
@@ -164,14 +178,14 @@ async fn escalating_a_conversation_from_the_window_updates_its_ticket() {
     assert_eq!(row.attr("data-state").await.unwrap().as_deref(), Some("escalated"));
     screenshot(&client, "54-log-escalated-en").await;
 
-    // The pre-flight check on demand, for escalation: it passes, with the triggers to read.
-    click(&client, "[data-testid=tab-preflight]").await;
-    click(&client, "[data-testid=preflight-mode-escalation]").await;
+    // The auto-save check on demand, under its settings: it passes now that the default is set.
+    click(&client, "[data-testid=tab-autosave]").await;
     click(&client, "[data-testid=preflight-run]").await;
-    let report = wait_for(&client, "[data-testid=preflight-panel] [data-testid=preflight-report]").await;
-    assert_eq!(report.attr("data-mode").await.unwrap().as_deref(), Some("escalation"));
+    let report = wait_for(&client, "[data-testid=preflight-panel][data-mode=autosave] [data-testid=preflight-report]").await;
+    assert_eq!(report.attr("data-mode").await.unwrap().as_deref(), Some("autosave"));
     assert_eq!(report.attr("data-passed").await.unwrap().as_deref(), Some("true"));
-    screenshot(&client, "57-preflight-escalation-en").await;
+    show(&client, "[data-testid=preflight-panel]").await;
+    screenshot(&client, "57-preflight-autosave-en").await;
 
     // The same screens in French.
     click(&client, "[data-testid=lang-fr]").await;

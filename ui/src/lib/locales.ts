@@ -237,7 +237,6 @@ export const en = {
   // Escalation, its settings and the pre-flight check (issue 6).
   "detail.tab_escalation": "Escalation",
   "detail.tab_escalate": "Escalate",
-  "detail.tab_preflight": "Pre-flight check",
 
   "escalation.enable": "Let agents escalate conversations into Zendesk",
   "escalation.enable_hint": "An escalated conversation becomes one open ticket in the chosen form, with the agent's answers and a private note (or updates its auto-save ticket: never a second ticket).",
@@ -310,11 +309,9 @@ export const en = {
   "closing.copied": "Copied to the clipboard",
   "closing.copy_failed": "Copy refused: the text is selected, press Ctrl+C",
 
-  "preflight.title": "Pre-flight check",
+  "preflight.title_autosave": "Pre-flight check of auto-save",
+  "preflight.title_escalation": "Pre-flight check of escalation",
   "preflight.hint": "Builds the exact requests for a recent conversation of the site and checks them against your Zendesk: credential, form, required fields, triggers that would e-mail customers. Nothing is sent.",
-  "preflight.mode": "What to check",
-  "preflight.mode_autosave": "Auto-save",
-  "preflight.mode_escalation": "Escalation",
   "preflight.run": "Run the check",
   "preflight.running": "Checking…",
   "preflight.passed": "The check passes: no blocker.",
@@ -729,7 +726,6 @@ export const fr: Record<MessageKey, string> = {
   // Escalation, its settings and the pre-flight check (issue 6).
   "detail.tab_escalation": "Escalade",
   "detail.tab_escalate": "Escalader",
-  "detail.tab_preflight": "Vérification préalable",
 
   "escalation.enable": "Permettre aux agents d'escalader des conversations dans Zendesk",
   "escalation.enable_hint": "Une conversation escaladée devient un ticket ouvert dans le formulaire choisi, avec les réponses de l'agent et une note privée (ou met à jour son ticket d'enregistrement automatique : jamais un second ticket).",
@@ -802,11 +798,9 @@ export const fr: Record<MessageKey, string> = {
   "closing.copied": "Copié dans le presse-papiers",
   "closing.copy_failed": "Copie refusée : le texte est sélectionné, faites Ctrl+C",
 
-  "preflight.title": "Vérification préalable",
+  "preflight.title_autosave": "Vérification préalable de l'enregistrement automatique",
+  "preflight.title_escalation": "Vérification préalable de l'escalade",
   "preflight.hint": "Construit les requêtes exactes pour une conversation récente du site et les confronte à votre Zendesk : identifiant, formulaire, champs obligatoires, déclencheurs qui écriraient aux clients. Rien n'est envoyé.",
-  "preflight.mode": "Que vérifier",
-  "preflight.mode_autosave": "Enregistrement automatique",
-  "preflight.mode_escalation": "Escalade",
   "preflight.run": "Lancer la vérification",
   "preflight.running": "Vérification…",
   "preflight.passed": "La vérification réussit : aucun blocage.",
