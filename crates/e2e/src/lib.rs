@@ -164,6 +164,24 @@ pub async fn click(client: &Client, css: &str) {
     }
 }
 
+/// Waits until nothing matches `css`.
+pub async fn absent(client: &Client, css: &str) {
+    let deadline = Instant::now() + WAIT;
+    while !client.find_all(Locator::Css(css)).await.unwrap_or_default().is_empty() {
+        assert!(Instant::now() < deadline, "{css} stayed on the page");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Scrolls `css` to the top of the window (for a screenshot).
+pub async fn show(client: &Client, css: &str) {
+    wait_for(client, css).await;
+    client
+        .execute("document.querySelector(arguments[0]).scrollIntoView({block: 'start'})", vec![css.into()])
+        .await
+        .unwrap();
+}
+
 /// Saves a screenshot after two animation frames (earlier, WebKit may hand a stale frame).
 pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
     client

@@ -26,23 +26,6 @@ async fn choose(client: &Client, select: &str, text: &str) -> String {
     option.attr("value").await.unwrap().unwrap_or_default()
 }
 
-/// Scrolls `css` to the top of the window (for a screenshot).
-async fn show(client: &Client, css: &str) {
-    wait_for(client, css).await;
-    client
-        .execute("document.querySelector(arguments[0]).scrollIntoView({block: 'start'})", vec![css.into()])
-        .await
-        .unwrap();
-}
-
-async fn absent(client: &Client, css: &str) {
-    let deadline = Instant::now() + WAIT;
-    while !client.find_all(Locator::Css(css)).await.unwrap_or_default().is_empty() {
-        assert!(Instant::now() < deadline, "{css} stayed on the page");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Opens the escalation form in the forms preview.
 async fn open_escalation_form(client: &Client) {
     click(client, "[data-testid=tab-forms]").await;

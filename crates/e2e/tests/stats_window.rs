@@ -25,14 +25,6 @@ async fn set_value(client: &Client, css: &str, value: &str) {
         .unwrap();
 }
 
-async fn absent(client: &Client, css: &str) {
-    let deadline = Instant::now() + WAIT;
-    while !client.find_all(Locator::Css(css)).await.unwrap_or_default().is_empty() {
-        assert!(Instant::now() < deadline, "{css} stayed on the page");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn js(client: &Client, script: &str) -> serde_json::Value {
     client.execute(script, vec![]).await.unwrap()
 }
@@ -41,15 +33,6 @@ async fn number(client: &Client, css: &str) -> i64 {
     let text = wait_for(client, css).await.text().await.unwrap();
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
     digits.parse().unwrap_or_else(|_| panic!("{css} is not a number: {text:?}"))
-}
-
-/// Scrolls `css` to the top of the window (for a screenshot).
-async fn show(client: &Client, css: &str) {
-    wait_for(client, css).await;
-    client
-        .execute("document.querySelector(arguments[0]).scrollIntoView({block: 'start'})", vec![css.into()])
-        .await
-        .unwrap();
 }
 
 /// The Sync tab's counts once nothing waits or sends and at least `least` are delivered:
