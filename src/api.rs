@@ -366,6 +366,12 @@ impl Api {
         }
         let conn = self.store.conn();
         sites::update(&conn, id, &settings, self.clock.now())?;
+        if settings.autosave_enabled && !site.settings.autosave_enabled {
+            // While auto-save was off the polls kept only escalations: read again from the
+            // site's start point, so every conversation closed since then gets its ticket
+            // (the ledger absorbs those already there).
+            conn.execute("DELETE FROM sync_cursors WHERE site_id = ?1", [id])?;
+        }
         drop(conn);
         self.site(&SiteRef::Id(id))
     }

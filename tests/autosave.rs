@@ -227,3 +227,24 @@ async fn faults_and_a_tight_rate_limit_still_give_one_ticket_each() {
     assert_one_complete_ticket_each(&env, &convs);
     assert!(control.emails().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn switching_auto_save_on_later_saves_everything_since_the_start_point() {
+    let env = env(config(600)).await;
+    // Auto-save off, escalation on: the polls keep only escalations.
+    env.api
+        .change_settings(env.site.id, &[SettingChange::Autosave(false), SettingChange::Escalation(true)])
+        .unwrap();
+    let (first, _) = engine::sync_once(&env.api, None).await.unwrap();
+    assert!(first.conversations_seen > 0);
+    let escalations = env.sandbox.control().tickets().len();
+    // Auto-save on: every conversation since the start point, not only the ones closed from now.
+    env.api.change_settings(env.site.id, &[SettingChange::Autosave(true)]).unwrap();
+    drain(&env, 5).await;
+    let convs = conversations(&env).await;
+    let tickets = by_external_id(&env.sandbox);
+    for c in &convs {
+        assert_eq!(tickets.get(&external_id(c)).map(Vec::len), Some(1), "conversation {}", c.id);
+    }
+    assert!(tickets.len() > escalations);
+}

@@ -31,6 +31,8 @@ pub fn artifacts_dir() -> PathBuf {
 pub struct Driver {
     child: Child,
     pub port: u16,
+    /// The environment given to the apps it launches: how their processes are found again.
+    envs: Vec<(String, String)>,
 }
 
 impl Driver {
@@ -54,7 +56,28 @@ impl Driver {
             assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Driver { child, port }
+        let envs = envs.iter().map(|(k, v)| (k.to_string(), v.display().to_string())).collect();
+        Driver { child, port, envs }
+    }
+
+    /// Ends every app this driver launched that still runs (a hidden window keeps the app in the
+    /// tray; the next test's launch would only focus it, since the app is single-instance).
+    pub fn end_apps(&self) {
+        let Some((key, value)) = self.envs.first() else { return };
+        let wanted = format!("{key}={value}");
+        let Ok(entries) = std::fs::read_dir("/proc") else { return };
+        for entry in entries.flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+            let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
+            let is_app = std::fs::read_link(entry.path().join("exe"))
+                .is_ok_and(|exe| exe.file_name().is_some_and(|n| n.to_string_lossy().starts_with("iadvize-zendesk-desktop")));
+            if is_app && environ.split(|b| *b == 0).any(|var| var == wanted.as_bytes()) {
+                // SAFETY: kill(2) on a process of our own test run.
+                unsafe {
+                    libc::kill(pid, libc::SIGTERM);
+                }
+            }
+        }
     }
 
     /// Opens a session: launches the app and connects to its window.
@@ -89,6 +112,7 @@ fn tauri_driver() -> PathBuf {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        self.end_apps();
         // SAFETY: plain kill(2) on our own child's pid.
         unsafe {
             libc::kill(self.child.id() as i32, libc::SIGTERM);
