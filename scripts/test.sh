@@ -12,6 +12,8 @@ trap 'rm -rf "$logs"' EXIT
 
 stage() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
+# Every cargo command below selects the whole workspace: one selecting a single crate unifies
+# features differently and rebuilds most dependencies.
 stage "dependencies"
 scripts/install-deps.sh
 
@@ -57,7 +59,7 @@ e2e_counts=$(cargo_counts "$logs/e2e.log")
 [ "$e2e_status" -eq 0 ] || { echo "end-to-end tests failed ($e2e_counts)"; exit 1; }
 
 stage "4/4 package (.deb builds, installs, starts)"
-scripts/package.sh --debug >"$logs/package.log" 2>&1 || { cat "$logs/package.log"; echo "packaging failed"; exit 1; }
+scripts/package.sh --debug --prebuilt >"$logs/package.log" 2>&1 || { cat "$logs/package.log"; echo "packaging failed"; exit 1; }
 deb=$(ls target/debug/bundle/deb/*.deb | head -1)
 pkg=$(dpkg-deb -f "$deb" Package)
 sudo=""

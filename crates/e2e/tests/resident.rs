@@ -147,17 +147,26 @@ async fn the_app_and_the_headless_sync_never_sync_the_same_folder_together() {
     client.close().await.unwrap();
 
     // The headless sync holds the role: the app says so, then takes over once it is killed.
-    let mut headless = std::process::Command::new(cli())
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("sync")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    // The closed app releases the role when its process has ended, which can be after the
+    // session's close returns: a headless sync refused meanwhile exits, and is started again.
+    let start_headless = || {
+        std::process::Command::new(cli())
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("sync")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut headless = start_headless();
     let deadline = Instant::now() + Duration::from_secs(15);
     while !std::fs::read_to_string(&lock).unwrap_or_default().contains("headless") {
         assert!(Instant::now() < deadline, "the headless sync never took the role");
+        if let Some(status) = headless.try_wait().unwrap() {
+            assert_eq!(status.code(), Some(1), "the headless sync ended otherwise than refused");
+            headless = start_headless();
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let client = driver.launch().await;
