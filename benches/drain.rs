@@ -15,11 +15,15 @@
 //! `--p95-ms` (Zendesk and iAdvize latency before compression; default 150 / 400 ms).
 //!
 //! For each scenario: the sandbox starts in this process (seeded conversations, the plan,
-//! `rate_limit_window` = 60 s / K, `job_duration` = 2 s / K, latency / K); a site is created in a
+//! `compress_time(K)`: `rate_limit_window` = 60 s / K, `job_duration` = 2 s / K, seconds in
+//! headers of 1 s / K; latency / K); a site is created in a
 //! temporary data folder with its secrets in the keychain; then the **release binary**
 //! (`iadvize-zendesk sync --once --json`) runs as a child process, again until nothing is
 //! pending, with `IADVIZE_ZENDESK_TIME_SCALE=K` so its own rate window and job polling are
-//! compressed alike. Its peak memory is the child's `ru_maxrss` (wait4). Zendesk requests are
+//! compressed alike. Its peak memory is the child's `ru_maxrss` (wait4), measured by a small
+//! launcher (this binary re-run with `--launch`): a child's `ru_maxrss` also counts what its
+//! parent had mapped when it forked, and the benchmark process holds the whole sandbox (700 MiB
+//! with 100,000 tickets), the launcher a few MiB. Zendesk requests are
 //! the sandbox's counts (every request that reached it); the floor is requests / plan limit
 //! windows. One ticket per conversation is checked through the sandbox's control API.
 //!
@@ -31,8 +35,8 @@ use iadvize_zendesk::secret::Secret;
 use iadvize_zendesk::site::{Platform, SecretsDraft, SettingChange, SiteDraft, ZendeskAuthKind};
 use iadvize_zendesk::zendesk::TIME_SCALE_ENV;
 use iadvize_zendesk_sandbox::{
-    Api as SbApi, Latency, Plan, Platform as SbPlatform, SandboxConfig, VisitorMix, credentials as c,
-    form_ids,
+    Api as SbApi, Latency, Plan, Platform as SbPlatform, SandboxConfig, VisitorMix,
+    credentials as c, form_ids,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
@@ -108,15 +112,35 @@ fn parse_args() -> Result<Options, String> {
         match a.as_str() {
             // `cargo bench` passes --bench to harness-less benches.
             "--bench" => {}
-            "--scale" => o.scale = Some(value("--scale")?.parse().map_err(|e| format!("--scale: {e}"))?),
-            "--median-ms" => o.median_ms = value("--median-ms")?.parse().map_err(|e| format!("--median-ms: {e}"))?,
-            "--p95-ms" => o.p95_ms = value("--p95-ms")?.parse().map_err(|e| format!("--p95-ms: {e}"))?,
+            "--scale" => {
+                o.scale = Some(
+                    value("--scale")?
+                        .parse()
+                        .map_err(|e| format!("--scale: {e}"))?,
+                )
+            }
+            "--median-ms" => {
+                o.median_ms = value("--median-ms")?
+                    .parse()
+                    .map_err(|e| format!("--median-ms: {e}"))?
+            }
+            "--p95-ms" => {
+                o.p95_ms = value("--p95-ms")?
+                    .parse()
+                    .map_err(|e| format!("--p95-ms: {e}"))?
+            }
             "--plan" => {
                 let v = value("--plan")?;
-                o.plan = serde_json::from_value(serde_json::Value::String(v.clone())).map_err(|_| format!("--plan {v}: team, growth, professional, enterprise or high_volume"))?;
+                o.plan =
+                    serde_json::from_value(serde_json::Value::String(v.clone())).map_err(|_| {
+                        format!("--plan {v}: team, growth, professional, enterprise or high_volume")
+                    })?;
             }
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
-            s => o.scenarios.push(Scenario::parse(s).ok_or(format!("{s}: a scenario is <N>[k]-unique or <N>[k]-repeat"))?),
+            s => o.scenarios.push(
+                Scenario::parse(s)
+                    .ok_or(format!("{s}: a scenario is <N>[k]-unique or <N>[k]-repeat"))?,
+            ),
         }
     }
     if o.scenarios.is_empty() {
@@ -135,11 +159,63 @@ struct Run {
     max_rss_kib: u64,
 }
 
-/// Runs the binary and waits for it with wait4, for its own peak RSS.
+/// Spawns `command`, waits for it with wait4 and returns its exit status and `ru_maxrss` (KiB).
+fn spawn_and_measure(mut command: Command) -> Result<(libc::c_int, u64), String> {
+    let child = command
+        .spawn()
+        .map_err(|e| format!("cannot start {command:?}: {e}"))?;
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: a zeroed rusage is a valid value; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: plain FFI call with valid pointers; the child is ours and not yet reaped.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if r != pid {
+        return Err(format!("wait4: {}", std::io::Error::last_os_error()));
+    }
+    // Reaped: the handle must not wait again (dropping a Child neither waits nor kills).
+    drop(child);
+    Ok((status, usage.ru_maxrss as u64))
+}
+
+/// `--launch RSS_FILE PROGRAM ARGS...`: runs the program with this process's stdio and
+/// environment, writes its peak RSS (KiB) to RSS_FILE and exits with its status. Started
+/// before anything is allocated, so the child's `ru_maxrss` is its own.
+fn launch(args: &[String]) -> ! {
+    let [rss_file, program, rest @ ..] = args else {
+        eprintln!("drain --launch RSS_FILE PROGRAM ARGS...");
+        std::process::exit(2);
+    };
+    let mut command = Command::new(program);
+    command.args(rest);
+    match spawn_and_measure(command) {
+        Ok((status, rss)) => {
+            let _ = std::fs::write(rss_file, rss.to_string());
+            let code = if libc::WIFEXITED(status) {
+                libc::WEXITSTATUS(status)
+            } else {
+                128 + libc::WTERMSIG(status)
+            };
+            std::process::exit(code)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1)
+        }
+    }
+}
+
+/// Runs the binary through the launcher, for its own peak RSS.
 fn run_sync(data: &Path, scale: f64, stderr_log: &Path) -> Result<Run, String> {
     let log = std::fs::File::create(stderr_log).map_err(|e| e.to_string())?;
+    let rss_file = data.join("sync-rss-kib");
+    let _ = std::fs::remove_file(&rss_file);
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let started = Instant::now();
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(me)
+        .arg("--launch")
+        .arg(&rss_file)
+        .arg(BIN)
         .arg("--data-dir")
         .arg(data)
         .args(["sync", "--once", "--json"])
@@ -157,31 +233,31 @@ fn run_sync(data: &Path, scale: f64, stderr_log: &Path) -> Result<Run, String> {
         .expect("piped")
         .read_to_string(&mut out)
         .map_err(|e| e.to_string())?;
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: a zeroed rusage is a valid value; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: plain FFI call with valid pointers; the child is ours and not yet reaped.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let status = child.wait().map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
-    if r != pid {
-        return Err(format!("wait4: {}", std::io::Error::last_os_error()));
-    }
-    // Reaped: the handle must not wait again (dropping a Child neither waits nor kills).
-    drop(child);
-    let exited_ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    let exited_ok = status.success();
+    let max_rss_kib = std::fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .ok_or("the launcher wrote no peak RSS")?;
     let summary = serde_json::from_str(out.trim()).map_err(|e| {
         let err = std::fs::read_to_string(stderr_log).unwrap_or_default();
-        format!("sync --once printed no summary ({e}); exit ok: {exited_ok}; stderr:\n{}", tail(&err, 20))
+        format!(
+            "sync --once printed no summary ({e}); exit ok: {exited_ok}; stderr:\n{}",
+            tail(&err, 20)
+        )
     })?;
     if !exited_ok {
         let err = std::fs::read_to_string(stderr_log).unwrap_or_default();
-        eprintln!("    sync --once exited with status {status}: {}", tail(&err, 5));
+        eprintln!(
+            "    sync --once exited with status {status}: {}",
+            tail(&err, 5)
+        );
     }
     Ok(Run {
         summary,
         elapsed,
-        max_rss_kib: usage.ru_maxrss as u64,
+        max_rss_kib,
     })
 }
 
@@ -229,7 +305,8 @@ async fn run_scenario(o: &Options, s: &Scenario) -> Result<Figures, String> {
         p95_ms: o.p95_ms,
     };
     let scale = o.scale.unwrap_or_else(|| {
-        let est = s.conversations as f64 * s.estimated_requests_per_ticket() / f64::from(limit) * 60.0;
+        let est =
+            s.conversations as f64 * s.estimated_requests_per_ticket() / f64::from(limit) * 60.0;
         (est / TARGET_FLOOR.as_secs_f64()).round().clamp(1.0, 30.0)
     });
     let window = Duration::from_secs_f64(60.0 / scale);
@@ -239,17 +316,26 @@ async fn run_scenario(o: &Options, s: &Scenario) -> Result<Figures, String> {
     } else {
         VisitorMix::Repeat
     };
-    println!("\n=== {} ({} conversations on site {SITE}, {})", s.name, s.conversations, if s.unique {
-        format!("unique visitors: {:.0} % known to Zendesk, {:.0} % without e-mail", EXISTING_SHARE * 100.0, WITHOUT_EMAIL_SHARE * 100.0)
-    } else {
-        "repeat visitors: a pool of 120".into()
-    });
+    println!(
+        "\n=== {} ({} conversations on site {SITE}, {})",
+        s.name,
+        s.conversations,
+        if s.unique {
+            format!(
+                "unique visitors: {:.0} % known to Zendesk, {:.0} % without e-mail",
+                EXISTING_SHARE * 100.0,
+                WITHOUT_EMAIL_SHARE * 100.0
+            )
+        } else {
+            "repeat visitors: a pool of 120".into()
+        }
+    );
     let limit_rate = f64::from(limit) / window.as_secs_f64();
     let in_flight = iadvize_zendesk::sync::deliver::PIPELINE * LOOKUPS_PER_BATCH;
     let mean = latency.mean_ms();
     let achievable = in_flight as f64 / (mean / 1e3);
     println!(
-        "time compressed x{scale}: rate window {:.2} s ({limit} requests: {limit_rate:.0}/s), jobs {:.0} ms, latency log-normal median {:.1} ms p95 {:.1} ms (mean {mean:.1} ms); the client compresses its rate window and job polling alike ({TIME_SCALE_ENV}={scale})",
+        "time compressed x{scale}: rate window {:.2} s ({limit} requests: {limit_rate:.0}/s), jobs {:.0} ms, reported seconds 1/{scale} s, latency log-normal median {:.1} ms p95 {:.1} ms (mean {mean:.1} ms); the client compresses its rate window, job polling and reported seconds alike ({TIME_SCALE_ENV}={scale})",
         window.as_secs_f64(),
         JOB_SECONDS / scale * 1e3,
         o.median_ms / scale,
@@ -258,7 +344,11 @@ async fn run_scenario(o: &Options, s: &Scenario) -> Result<Figures, String> {
     println!(
         "rate-limit bound? the client keeps up to {in_flight} look-ups in flight ({} batches x {LOOKUPS_PER_BATCH}): {achievable:.0} requests/s at the mean latency, {} the limit's {limit_rate:.0}/s",
         iadvize_zendesk::sync::deliver::PIPELINE,
-        if achievable > limit_rate { format!("{:.0}x", achievable / limit_rate) } else { "BELOW".into() }
+        if achievable > limit_rate {
+            format!("{:.0}x", achievable / limit_rate)
+        } else {
+            "BELOW".into()
+        }
     );
 
     let t = Instant::now();
@@ -268,14 +358,17 @@ async fn run_scenario(o: &Options, s: &Scenario) -> Result<Figures, String> {
             .single_site(SITE)
             .visitor_mix(mix)
             .plan(o.plan)
-            .rate_limit_window(window)
-            .job_duration(Duration::from_secs_f64(JOB_SECONDS / scale))
+            // Window, jobs and the seconds in headers, all divided by the scale.
+            .compress_time(scale)
             .latency(latency),
     )
     .await
     .map_err(|e| e.to_string())?;
     let control = sandbox.control();
-    println!("sandbox started in {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "sandbox started in {:.0} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
 
     let data = tempfile::tempdir().map_err(|e| e.to_string())?;
     let start = Utc::now() - ChronoDuration::days(8);
@@ -301,7 +394,12 @@ async fn run_scenario(o: &Options, s: &Scenario) -> Result<Figures, String> {
                     iadvize_graphql_token: Some(Secret::new(c::IADVIZE_GRAPHQL_TOKEN)),
                 },
             })
-            .map_err(|e| format!("{} ({}): run under scripts/with-keychain.sh", e.message, e.code))?;
+            .map_err(|e| {
+                format!(
+                    "{} ({}): run under scripts/with-keychain.sh",
+                    e.message, e.code
+                )
+            })?;
         api.change_settings(
             site.id,
             &[
@@ -360,7 +458,10 @@ async fn run_scenario(o: &Options, s: &Scenario) -> Result<Figures, String> {
     for (endpoint, stats) in &after.zendesk {
         let was = before.zendesk.get(endpoint);
         let n = stats.count - was.map_or(0, |w| w.count);
-        let n429 = stats.by_status.get(&429).copied().unwrap_or(0) - was.and_then(|w| w.by_status.get(&429).copied()).unwrap_or(0);
+        let n429 = stats.by_status.get(&429).copied().unwrap_or(0)
+            - was
+                .and_then(|w| w.by_status.get(&429).copied())
+                .unwrap_or(0);
         rate_limited += n429;
         if n > 0 {
             by_endpoint.insert(endpoint.clone(), n);
@@ -377,14 +478,25 @@ async fn run_scenario(o: &Options, s: &Scenario) -> Result<Figures, String> {
         if let Some(k) = t.external_id.as_deref() {
             *per_key.entry(k).or_default() += 1;
         }
-        if !(matches!(t.status.as_str(), "solved" | "closed") && t.via == "import" && t.private_comments == 1 && t.public_comments >= 1) {
+        if !(matches!(t.status.as_str(), "solved" | "closed")
+            && t.via == "import"
+            && t.private_comments == 1
+            && t.public_comments >= 1)
+        {
             bad += 1;
         }
     }
-    let missing = expected.iter().filter(|k| !per_key.contains_key(k.as_str())).count();
+    let missing = expected
+        .iter()
+        .filter(|k| !per_key.contains_key(k.as_str()))
+        .count();
     let duplicated = per_key.values().filter(|n| **n > 1).count();
     let extra = per_key.keys().filter(|k| !expected.contains(**k)).count();
-    let one_each = missing == 0 && duplicated == 0 && extra == 0 && bad == 0 && summaries.len() == expected.len();
+    let one_each = missing == 0
+        && duplicated == 0
+        && extra == 0
+        && bad == 0
+        && summaries.len() == expected.len();
     println!(
         "tickets: {} for {} conversations (engine says {created} created): {}",
         summaries.len(),
@@ -392,7 +504,9 @@ async fn run_scenario(o: &Options, s: &Scenario) -> Result<Figures, String> {
         if one_each {
             "one solved imported ticket with its private note each".to_string()
         } else {
-            format!("MISMATCH: {missing} missing, {duplicated} duplicated, {extra} unexpected, {bad} malformed")
+            format!(
+                "MISMATCH: {missing} missing, {duplicated} duplicated, {extra} unexpected, {bad} malformed"
+            )
         }
     );
 
@@ -415,7 +529,10 @@ async fn run_scenario(o: &Options, s: &Scenario) -> Result<Figures, String> {
     };
     println!("Zendesk requests by endpoint:");
     for (e, n) in &f.by_endpoint {
-        println!("  {e:<48} {n:>8}  ({:.4} per ticket)", *n as f64 / f.tickets.max(1) as f64);
+        println!(
+            "  {e:<48} {n:>8}  ({:.4} per ticket)",
+            *n as f64 / f.tickets.max(1) as f64
+        );
     }
     println!(
         "Zendesk requests: {} ({:.3} per ticket), {} answered 429; iAdvize requests: {}",
@@ -435,7 +552,10 @@ async fn run_scenario(o: &Options, s: &Scenario) -> Result<Figures, String> {
         f.drain.as_secs_f64() * scale / 60.0,
         f.floor.as_secs_f64() * scale / 60.0,
     );
-    println!("engine peak RSS (largest sync --once child): {:.1} MiB", mib(f.peak_rss_kib));
+    println!(
+        "engine peak RSS (largest sync --once child): {:.1} MiB",
+        mib(f.peak_rss_kib)
+    );
     sandbox.shutdown();
     Ok(f)
 }
@@ -444,6 +564,10 @@ async fn run_scenario(o: &Options, s: &Scenario) -> Result<Figures, String> {
 const LOOKUPS_PER_BATCH: usize = 16;
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--launch") {
+        launch(&args[1..]);
+    }
     let o = match parse_args() {
         Ok(o) => o,
         Err(e) => {
@@ -472,7 +596,9 @@ fn main() {
             }
         }
     }
-    println!("\n| scenario | conversations | tickets | one each | Zendesk requests | per ticket | drain | floor | ratio | peak RSS | compression |");
+    println!(
+        "\n| scenario | conversations | tickets | one each | Zendesk requests | per ticket | drain | floor | ratio | peak RSS | compression |"
+    );
     println!("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     for f in &all {
         println!(
@@ -497,7 +623,11 @@ fn main() {
             "  {}: {:.3} requests per ticket (target <= {target}): {}; drain/floor {:.2} (target <= 1.3): {}",
             f.name,
             f.per_ticket(),
-            if f.per_ticket() <= target { "met" } else { "MISSED" },
+            if f.per_ticket() <= target {
+                "met"
+            } else {
+                "MISSED"
+            },
             f.ratio(),
             if f.ratio() <= 1.3 { "met" } else { "MISSED" }
         );

@@ -30,8 +30,10 @@ use std::sync::Mutex;
 pub const LEASE: Duration = Duration::minutes(10);
 /// Zendesk's bulk limit.
 pub const BATCH: usize = 100;
-/// Batches of a site in flight at once (each holds at most two bulk jobs; Zendesk allows 30).
-pub const PIPELINE: usize = 4;
+/// Batches of a site in flight at once. Each runs one bulk job at a time (its new end-users,
+/// then its import; Zendesk allows 30 queued or running per account), so a backlog of repeat
+/// visitors, which needs few requests, is paced by the rate limit rather than by job waits.
+pub const PIPELINE: usize = 8;
 /// Requester look-ups in flight at once (the client's limiter still paces them).
 const LOOKUP_CONCURRENCY: usize = 16;
 
@@ -47,10 +49,46 @@ pub struct SiteContext {
     pub defaults: Vec<FieldDefault>,
     pub time_zone: Tz,
     /// Lower-cased e-mail -> Zendesk user id (None: no such user), for this run.
-    users: Mutex<HashMap<String, Option<i64>>>,
+    users: Mutex<RequesterCache>,
     /// Look every never-sent entry up by `external_id` before sending it (a backfill: another
     /// data folder, an earlier installation, may already have made its ticket).
     pub verify_absent: bool,
+}
+
+/// Requester look-ups a run remembers at most: a backlog of unique visitors would otherwise
+/// grow a run's memory with every e-mail; the batches in flight (`BATCH * PIPELINE` e-mails)
+/// always find theirs.
+const REQUESTERS_KEPT: usize = 10_000;
+
+/// The requester cache, in two generations: when the newer holds half of
+/// [`REQUESTERS_KEPT`], it becomes the older and the oldest is dropped.
+#[derive(Default)]
+struct RequesterCache {
+    newer: HashMap<String, Option<i64>>,
+    older: HashMap<String, Option<i64>>,
+}
+
+impl RequesterCache {
+    fn get(&self, email: &str) -> Option<&Option<i64>> {
+        self.newer.get(email).or_else(|| self.older.get(email))
+    }
+
+    fn contains_key(&self, email: &str) -> bool {
+        self.get(email).is_some()
+    }
+
+    fn insert(&mut self, email: String, id: Option<i64>) {
+        if self.newer.len() >= REQUESTERS_KEPT / 2 && !self.newer.contains_key(&email) {
+            self.older = std::mem::take(&mut self.newer);
+        }
+        self.older.remove(&email);
+        self.newer.insert(email, id);
+    }
+
+    fn remove(&mut self, email: &str) {
+        self.newer.remove(email);
+        self.older.remove(email);
+    }
 }
 
 /// What a delivery round did, summed into the sync summary.
@@ -142,7 +180,7 @@ impl SiteContext {
             fields: fields?,
             defaults,
             time_zone,
-            users: Mutex::new(HashMap::new()),
+            users: Mutex::new(RequesterCache::default()),
             verify_absent: false,
         })
     }
@@ -713,4 +751,30 @@ pub fn details_summary(details: &crate::zendesk::ErrorDetails) -> Option<String>
         })
         .collect();
     (!items.is_empty()).then(|| items.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_requester_cache_is_bounded_and_keeps_the_latest() {
+        let mut cache = RequesterCache::default();
+        let email = |i: usize| format!("visitor{i}@customer.example");
+        let n = REQUESTERS_KEPT * 3 + 7;
+        for i in 0..n {
+            cache.insert(email(i), (i % 2 == 0).then_some(i as i64));
+        }
+        assert!(cache.newer.len() + cache.older.len() <= REQUESTERS_KEPT);
+        for i in n - REQUESTERS_KEPT / 2..n {
+            assert_eq!(cache.get(&email(i)), Some(&(i % 2 == 0).then_some(i as i64)));
+        }
+        assert!(!cache.contains_key(&email(0)));
+        // A user created after a "no such user" answer replaces it; a removal forgets it.
+        let older = email(n - REQUESTERS_KEPT / 2 - 1);
+        cache.insert(older.clone(), Some(42));
+        assert_eq!(cache.get(&older), Some(&Some(42)));
+        cache.remove(&older);
+        assert!(!cache.contains_key(&older));
+    }
 }

@@ -78,22 +78,47 @@ pub fn is_active(site: &Site) -> bool {
     site.settings.autosave_enabled || site.settings.escalation_enabled
 }
 
-/// One round for one site: poll, then deliver everything due now.
+/// How long delivery waits for the poll's next page when nothing is due yet.
+const POLL_PAGE_WAIT: Duration = Duration::from_millis(50);
+
+/// One round for one site: poll, and deliver everything due now (from the poll's first page on).
 pub async fn sync_site_once(api: &Api, site: &Site, stop: Option<&watch::Receiver<bool>>) -> Result<(Summary, SiteContext), ApiError> {
     let ctx = SiteContext::prepare(api, site.clone()).await?;
-    let polled = poll::poll_site(api, site, &ctx.iadvize).await?;
-    let mut delivered = Delivered::default();
-    loop {
-        if stop.is_some_and(|s| *s.borrow()) {
-            break;
+    // Delivery starts with the first committed page rather than after the last: a backlog's
+    // polling (one iAdvize page after another) overlaps its Zendesk work instead of adding to
+    // it. Both go through the ledger, page by page and entry by entry, as before.
+    let (polling_tx, polling_rx) = watch::channel(true);
+    let poll = async {
+        let polled = poll::poll_site(api, site, &ctx.iadvize).await;
+        let _ = polling_tx.send(false);
+        polled
+    };
+    let deliver = async {
+        let mut polling = polling_rx;
+        let mut delivered = Delivered::default();
+        loop {
+            if stop.is_some_and(|s| *s.borrow()) {
+                break;
+            }
+            let still_polling = *polling.borrow_and_update();
+            let round = deliver::deliver_round(api, &ctx).await?;
+            let progressed = round != Delivered::default();
+            delivered += round;
+            if !progressed {
+                if !still_polling {
+                    break;
+                }
+                // Nothing due yet: wait for the next page, or the end of the poll.
+                tokio::select! {
+                    _ = polling.changed() => {}
+                    _ = tokio::time::sleep(POLL_PAGE_WAIT) => {}
+                }
+            }
         }
-        let round = deliver::deliver_round(api, &ctx).await?;
-        let progressed = round != Delivered::default();
-        delivered += round;
-        if !progressed {
-            break;
-        }
-    }
+        Ok::<_, ApiError>(delivered)
+    };
+    let (polled, delivered) = tokio::join!(poll, deliver);
+    let (polled, delivered) = (polled?, delivered?);
     let counts = ledger::counts(&api.store().conn(), site.id)?;
     Ok((
         Summary {
