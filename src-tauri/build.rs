@@ -30,6 +30,7 @@ const COMMANDS: &[&str] = &[
     "set_paused",
     "escalation_form",
     "check_escalation_answers",
+    "search_lookup",
     "escalate",
     "closing_form_definition",
     "field_defaults",

@@ -13,6 +13,7 @@ pub mod escalation;
 pub mod forms;
 pub mod iadvize;
 pub mod logging;
+pub mod lookup;
 pub mod notify;
 pub mod paths;
 pub mod preflight;

@@ -406,13 +406,38 @@ async fn every_field_type_answered_from_the_desktop_is_applied() {
 
     // The complaint form: lookup, partial credit card, and a dropdown without default.
     env.api.change_settings(env.site.id, &[SettingChange::EscalationFormId(Some(form_ids::COMPLAINT))]).unwrap();
+    // The agent finds the user of the lookup field by the start of their name.
+    let form = env.api.escalation_form(&env.site_ref()).await.unwrap();
+    assert!(matches!(
+        form.field(field_ids::RELATED_AGENT).unwrap().input,
+        iadvize_zendesk::escalation::FieldInput::Lookup { searchable: true, .. }
+    ));
+    let autocompletes = || env.sandbox.control().request_count(FaultApi::Zendesk, "GET /api/v2/users/autocomplete");
+    assert!(env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, " a ").await.unwrap().is_empty());
+    assert_eq!(autocompletes(), 0, "a one-letter search asks Zendesk nothing");
+    let found = env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "aL").await.unwrap();
+    let mut expected: Vec<(i64, String, Option<String>)> = env
+        .sandbox
+        .control()
+        .users()
+        .into_iter()
+        .filter(|u| u.name.to_lowercase().starts_with("al"))
+        .map(|u| (u.id, u.name, u.email))
+        .collect();
+    expected.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    let got: Vec<(i64, String, Option<String>)> = found.iter().map(|r| (r.id, r.name.clone(), r.detail.clone())).collect();
+    assert_eq!(got, expected);
+    assert_eq!(autocompletes(), 1);
+    let alex = found.iter().find(|r| r.name == "Alex Agent").expect("the seeded agent is found");
+    assert_eq!(alex.id, iadvize_zendesk_sandbox::AGENT_ID);
+    assert!(env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "Nobody Here").await.unwrap().is_empty());
     env.api
         .escalate(
             &env.site_ref(),
             &b.id.to_string(),
             answers(&[
                 (field_ids::ESCALATION_LEVEL, "level_2".into()),
-                (field_ids::RELATED_AGENT, AnswerValue::Number(iadvize_zendesk_sandbox::AGENT_ID.into())),
+                (field_ids::RELATED_AGENT, AnswerValue::Text(alex.id.to_string())),
                 (field_ids::CARD, "4111 1111 1111 1234".into()),
                 (field_ids::ORDER_NUMBER, AnswerValue::Number(123456.into())),
             ]),
@@ -694,6 +719,14 @@ async fn the_command_line_escalates_checks_and_exports() {
     assert_eq!(form[0]["id"], "escalate");
     assert_eq!(form[1]["label"], LABEL);
     assert!(form.as_array().unwrap().iter().any(|i| i["id"] == format!("zendesk_field_{}", field_ids::REFUND_AMOUNT)));
+
+    let related = field_ids::RELATED_AGENT.to_string();
+    let out = cli(&env, &["lookup", &site, &related, "Alex"]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("Alex Agent") && text.contains(&iadvize_zendesk_sandbox::AGENT_ID.to_string()), "{text}");
+    let short = cli(&env, &["lookup", &site, &related, "A"]).await;
+    assert_eq!(short.status.code(), Some(2), "a one-letter name is a usage error");
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 2 characters"));
 
     let bad = cli(&env, &["escalate", &site, &conv, "--field", &format!("{}=twelve", field_ids::ORDER_NUMBER)]).await;
     assert_eq!(bad.status.code(), Some(1));

@@ -251,6 +251,17 @@ pub async fn escalate(
     Ok(receipt)
 }
 
+/// Zendesk users for a user lookup field of the rebuilt form, by the start of their name.
+#[tauri::command]
+pub async fn search_lookup(
+    core: State<'_, Core>,
+    id: SiteId,
+    field_id: i64,
+    query: String,
+) -> Result<Vec<iadvize_zendesk::lookup::LookupRecord>, ApiError> {
+    core.api()?.search_lookup(&SiteRef::Id(id), field_id, &query).await
+}
+
 #[tauri::command]
 pub async fn closing_form_definition(core: State<'_, Core>, id: SiteId) -> Result<Vec<ClosingFormInput>, ApiError> {
     core.api()?.closing_form_definition(&SiteRef::Id(id)).await

@@ -45,6 +45,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>, core: Core) -> taur
             commands::set_paused,
             commands::escalation_form,
             commands::check_escalation_answers,
+            commands::search_lookup,
             commands::escalate,
             commands::closing_form_definition,
             commands::field_defaults,

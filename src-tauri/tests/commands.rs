@@ -135,6 +135,10 @@ fn the_escalation_and_preflight_commands_answer_on_the_demo_sandbox() {
     assert_eq!(form["note"]["label"], "Summary in one line");
     let definition = invoke(&window, "closing_form_definition", json!({ "id": id })).unwrap();
     assert!(definition.as_array().unwrap().iter().any(|i| i["id"] == format!("zendesk_field_{REFUND_AMOUNT}")), "{definition}");
+    // The search of a user lookup field (the complaint form's "Related agent"), by name start.
+    let found = invoke(&window, "search_lookup", json!({ "id": id, "fieldId": 360_000_112, "query": "alex" })).unwrap();
+    assert_eq!(found[0]["name"], "Alex Agent", "{found}");
+    assert!(found[0]["id"].as_i64().is_some_and(|i| i > 0), "{found}");
 
     // The conditional field follows its parent; a wrong value is explained (answers by field id).
     let visible = |answers: Value| {

@@ -209,3 +209,23 @@ pub fn closing_form(api: &Api, site: SiteRef) -> Outcome {
     output::json(&definition);
     Ok(())
 }
+
+pub fn lookup(api: &Api, site: SiteRef, field_id: i64, name: String, json: bool) -> Outcome {
+    if name.trim().chars().count() < iadvize_zendesk::lookup::MIN_QUERY_CHARS {
+        return Err(Failure::Usage(format!(
+            "give at least {} characters of the name",
+            iadvize_zendesk::lookup::MIN_QUERY_CHARS
+        )));
+    }
+    let found = runtime()?.block_on(api.search_lookup(&site, field_id, &name))?;
+    if json {
+        output::json(&found);
+    } else if found.is_empty() {
+        println!("No Zendesk user whose name starts with \"{}\".", name.trim());
+    } else {
+        for r in &found {
+            println!("{:>14}  {}{}", r.id, r.name, r.detail.as_deref().map(|d| format!("  <{d}>")).unwrap_or_default());
+        }
+    }
+    Ok(())
+}

@@ -94,6 +94,16 @@ enum Command {
     Defaults(escalation::DefaultsArgs),
     /// Print the closing-form definition (JSON) to paste into iAdvize's closing-form plugin.
     ClosingForm { site: SiteRef },
+    /// Find the Zendesk users a user lookup field can take, by the start of their name.
+    Lookup {
+        site: SiteRef,
+        /// The lookup field's Zendesk id (see `forms SITE`).
+        field_id: i64,
+        /// At least two characters of the name.
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the built-in sandbox (simulated iAdvize and Zendesk) on loopback.
     Sandbox(sandbox::SandboxArgs),
     /// Tickets per agent, campaign, country and day, from the sync ledger (default: the last 30 days).
@@ -140,6 +150,7 @@ pub fn main() -> ExitCode {
         Command::Preflight(args) => with_api(&data_dir, |api| escalation::preflight(api, args)),
         Command::Defaults(args) => with_api(&data_dir, |api| escalation::defaults(api, args)),
         Command::ClosingForm { site } => with_api(&data_dir, |api| escalation::closing_form(api, site)),
+        Command::Lookup { site, field_id, name, json } => with_api(&data_dir, |api| escalation::lookup(api, site, field_id, name, json)),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Stats(args) => with_api(&data_dir, |api| stats::run(api, args)),
         Command::Backfill(args) => Api::open(&data_dir).map_err(Failure::from).and_then(|api| backfill::run(api, args)),

@@ -6,7 +6,7 @@
 //! text/textarea/regexp/date: string; checkbox: boolean; dropdown: the option's value;
 //! multiselect: array of option values; integer and decimal: **strings** in canonical form
 //! (`"+007"` -> `"7"`, `".5"` -> `"0.5"`: exact, no float rounding, what Zendesk answers back);
-//! lookup: a number (the record id); partial credit card: the last 4 digits only, as a string.
+//! lookup: a number (the record id; a custom object record's id is text); partial credit card: the last 4 digits only, as a string.
 
 use super::form::{FieldInput, RebuiltField, RebuiltForm, ShowCondition};
 use super::regexp::FieldPattern;
@@ -479,6 +479,20 @@ pub(crate) fn parse_answer(field: &RebuiltField, value: &AnswerValue) -> Result<
                     )),
                 }),
             }
+        }
+        FieldInput::Lookup {
+            target,
+            relationship_target_type,
+            ..
+        } if super::form::lookup_takes_text_id(relationship_target_type.as_deref()) => {
+            let id = text_of(value)?.trim().to_owned();
+            if id.is_empty() || id.chars().any(char::is_whitespace) {
+                return Err(format!(
+                    "{:?} is not a {target} id (the record's id, without spaces)",
+                    value.display()
+                ));
+            }
+            ok(json!(id))
         }
         FieldInput::Lookup { target, .. } => {
             let id = match value {

@@ -96,9 +96,12 @@ pub enum FieldInput {
     },
     /// The id of a record: `relationship_target_type` is `zen:user`, `zen:organization`,
     /// `zen:ticket` or `zen:custom_object:<key>`; `target` says it in words ("user").
+    /// Users and tickets have numeric ids, custom object records text ids.
     Lookup {
         relationship_target_type: Option<String>,
         target: String,
+        /// Records can be searched by name ([`crate::Api::search_lookup`]): user lookups.
+        searchable: bool,
     },
     /// The last 4 digits of a card; only those are kept and sent.
     PartialCreditCard,
@@ -292,13 +295,22 @@ pub(crate) fn value_label(parent: Option<&TicketField>, value: &Value) -> String
     }
 }
 
+/// The lookup target whose records [`crate::Api::search_lookup`] finds by name.
+pub const USER_TARGET: &str = "zen:user";
+const CUSTOM_OBJECT_TARGET: &str = "zen:custom_object:";
+
+/// Does a lookup to this target take a text id (custom object records) rather than a number?
+pub fn lookup_takes_text_id(target: Option<&str>) -> bool {
+    target.is_some_and(|t| t.starts_with(CUSTOM_OBJECT_TARGET))
+}
+
 fn lookup_target(target: Option<&str>) -> String {
     match target {
         Some("zen:user") => "user".into(),
         Some("zen:organization") => "organization".into(),
         Some("zen:ticket") => "ticket".into(),
-        Some(t) if t.starts_with("zen:custom_object:") => {
-            format!("{} record", &t["zen:custom_object:".len()..])
+        Some(t) if t.starts_with(CUSTOM_OBJECT_TARGET) => {
+            format!("{} record", &t[CUSTOM_OBJECT_TARGET.len()..])
         }
         _ => "record".into(),
     }
@@ -341,6 +353,7 @@ fn input_of(field: &TicketField) -> Option<FieldInput> {
         FieldKind::Lookup => FieldInput::Lookup {
             relationship_target_type: field.relationship_target_type.clone(),
             target: lookup_target(field.relationship_target_type.as_deref()),
+            searchable: field.relationship_target_type.as_deref() == Some(USER_TARGET),
         },
         FieldKind::PartialCreditCard => FieldInput::PartialCreditCard,
         FieldKind::System(_) | FieldKind::Other(_) => return None,

@@ -178,7 +178,8 @@ fn every_field_type_has_its_input() {
         input(RELATED_AGENT),
         FieldInput::Lookup {
             relationship_target_type: Some("zen:user".into()),
-            target: "user".into()
+            target: "user".into(),
+            searchable: true,
         }
     );
     assert_eq!(input(CARD), FieldInput::PartialCreditCard);
@@ -203,10 +204,26 @@ fn lookup_targets_in_words() {
             .relationship_target_type = Some(target.into());
         let f = RebuiltForm::build(&complaint_form(), &all, "");
         assert!(
-            matches!(&f.field(RELATED_AGENT).unwrap().input, FieldInput::Lookup { target: t, .. } if t == words),
-            "{target}"
+            matches!(&f.field(RELATED_AGENT).unwrap().input, FieldInput::Lookup { target: t, searchable: false, .. } if t == words),
+            "{target}: only user lookups are searched by name"
         );
     }
+}
+
+#[test]
+fn custom_object_lookups_take_the_record_text_id() {
+    let mut all = fields();
+    all.iter_mut()
+        .find(|f| f.id == RELATED_AGENT)
+        .unwrap()
+        .relationship_target_type = Some("zen:custom_object:order".into());
+    let f = RebuiltForm::build(&complaint_form(), &all, "");
+    assert_eq!(
+        ok(&f, RELATED_AGENT, text(" 01GDXYD7ZTWYP542BA8MDDTE36 ")),
+        json!("01GDXYD7ZTWYP542BA8MDDTE36")
+    );
+    let e = bad(&f, RELATED_AGENT, text("01GD XYD7"));
+    assert!(e.reason.contains("is not a order record id"), "{}", e.reason);
 }
 
 #[test]

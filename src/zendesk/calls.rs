@@ -109,6 +109,22 @@ impl ZendeskClient {
         Ok(env.users.into_iter().find(|u| u.has_email(email)))
     }
 
+    /// Users whose name starts with `name`, for a lookup field's search:
+    /// `GET /api/v2/users/autocomplete?name=&field_id=&source=zen:ticket` (Zendesk applies the
+    /// field's own filter). At most `limit` (1..=100) users.
+    pub async fn autocomplete_users(&self, name: &str, field_id: i64, limit: u32) -> Result<Vec<User>, ZendeskError> {
+        let env: UsersEnvelope = self
+            .get_json(
+                Call::get(K::UsersAutocomplete, "/api/v2/users/autocomplete", "users")
+                    .query("name", name.trim())
+                    .query("field_id", field_id.to_string())
+                    .query("source", "zen:ticket")
+                    .query("per_page", limit.clamp(1, 100).to_string()),
+            )
+            .await?;
+        Ok(env.users)
+    }
+
     /// `GET /api/v2/users/show_many?ids=` in batches of 100. Unknown ids are left out.
     pub async fn users_show_many(&self, ids: &[i64]) -> Result<Vec<User>, ZendeskError> {
         let mut out = Vec::new();

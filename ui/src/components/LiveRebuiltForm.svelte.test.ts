@@ -42,7 +42,7 @@ const form: RebuiltForm = {
     field(7, "Reference", { type: "regexp", pattern: "^[A-Z]{3}-\\d{4}$", checked: true }),
     field(8, "Reason", { type: "dropdown", options }, { required_to_solve: true, default_value: "other", default_source: "zendesk" }),
     field(9, "Products", { type: "multiselect", options }),
-    field(10, "Related agent", { type: "lookup", relationship_target_type: "zen:user", target: "user" }),
+    field(10, "Related agent", { type: "lookup", relationship_target_type: "zen:user", target: "user", searchable: true }),
     field(11, "Card", { type: "partial_credit_card" }),
   ],
 };
@@ -111,5 +111,54 @@ describe("the rebuilt form", () => {
     // A multiselect answers a list of option values.
     await fireEvent.click(screen.getByTestId("rf-input-9-refund"));
     await waitFor(() => expect(calls.at(-1)).toMatchObject({ 9: ["refund"] }));
+  });
+
+  it("finds a user for a lookup field by name and answers with the chosen user's id", async () => {
+    const searches: unknown[] = [];
+    const checked: Record<string, unknown>[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "escalation_form") return form;
+      if (cmd === "check_escalation_answers") {
+        const answers = (args as { answers: Record<string, unknown> }).answers;
+        checked.push(answers);
+        return verdict(answers);
+      }
+      if (cmd === "search_lookup") {
+        searches.push(args);
+        const query = (args as { query: string }).query;
+        return query.startsWith("Al")
+          ? [
+              { id: 361000002, name: "Alex Agent", detail: "alex@shop.example" },
+              { id: 361000009, name: "Alice Admin", detail: null },
+            ]
+          : [];
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    const held = $state({ answers: {}, note: "" });
+    render(LiveRebuiltForm, { site, answers: held.answers, note: held.note, prefix: "t" });
+    await screen.findByTestId("rebuilt-form");
+    // Only searchable lookups get a search box; an id input stays for those who know the id.
+    expect(screen.queryByTestId("rf-input-6-search")).toBeNull();
+    const box = screen.getByTestId("rf-input-10-search");
+
+    // One character asks nothing.
+    await fireEvent.input(box, { target: { value: "A" } });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(searches).toEqual([]);
+
+    await fireEvent.input(box, { target: { value: "Al" } });
+    await screen.findByTestId("rf-input-10-results");
+    expect(searches).toEqual([{ id: 7, fieldId: 10, query: "Al" }]);
+    expect(screen.getByTestId("rf-input-10-pick-361000002").textContent).toContain("alex@shop.example");
+    await fireEvent.click(screen.getByTestId("rf-input-10-pick-361000002"));
+    expect((screen.getByTestId("rf-input-10") as HTMLInputElement).value).toBe("361000002");
+    expect(screen.getByTestId("rf-input-10-picked").textContent).toContain("Alex Agent");
+    expect(screen.queryByTestId("rf-input-10-results")).toBeNull();
+    await waitFor(() => expect(checked.at(-1)).toEqual({ 10: "361000002" }));
+
+    // No match is said, not left blank.
+    await fireEvent.input(box, { target: { value: "Zo" } });
+    await screen.findByTestId("rf-input-10-search-none");
   });
 });

@@ -29,6 +29,7 @@ import type { DiagnosticsSummary } from "../bindings/DiagnosticsSummary";
 import type { SavedFile } from "../bindings/SavedFile";
 import type { StatsQuery } from "../bindings/StatsQuery";
 import type { StatsReport } from "../bindings/StatsReport";
+import type { LookupRecord } from "../bindings/LookupRecord";
 
 /** Escalation answers by Zendesk field id (the core's `Answers`). */
 export type Answers = Record<number, EscalationAnswerValue>;
@@ -88,6 +89,8 @@ export const api = {
   escalationForm: (id: number) => call<RebuiltForm>("escalation_form", { id }),
   checkEscalationAnswers: (id: number, conversation: string | null, answers: Answers) =>
     call<EscalationValidatedAnswers>("check_escalation_answers", { id, conversation, answers }),
+  searchLookup: (id: number, fieldId: number, query: string) =>
+    call<LookupRecord[]>("search_lookup", { id, fieldId, query }),
   escalate: (id: number, conversation: string, answers: Answers, note: string | null) =>
     call<EscalationReceipt>("escalate", { id, conversation, answers, note }),
   closingFormDefinition: (id: number) => call<ClosingFormInput[]>("closing_form_definition", { id }),

@@ -22,7 +22,7 @@ export function inputOfView(field: FieldView): RebuiltFieldInput {
     case "regexp":
       return { type: "regexp", pattern: field.regexp ?? "", checked: true };
     case "lookup":
-      return { type: "lookup", relationship_target_type: null, target: "record" };
+      return { type: "lookup", relationship_target_type: null, target: "record", searchable: false };
     case "partialcreditcard":
       return { type: "partial_credit_card" };
     case "textarea":

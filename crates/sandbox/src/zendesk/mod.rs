@@ -29,6 +29,7 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
         .route("/api/v2/users", post(users::create_user))
         .route("/api/v2/users/search", get(users::search_users))
         .route("/api/v2/users/show_many", get(users::show_many_users))
+        .route("/api/v2/users/autocomplete", get(users::autocomplete_users))
         .route(
             "/api/v2/users/create_or_update",
             post(users::create_or_update_user),

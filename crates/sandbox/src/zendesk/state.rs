@@ -984,6 +984,22 @@ impl ZdState {
 
     /// `GET /api/v2/users/search?query=`: immediate (no indexing delay), partial matches on
     /// name or e-mail, or `email:x` for an exact e-mail.
+    /// Users whose name starts with `name` (case-insensitive), by name: what
+    /// `/users/autocomplete` answers.
+    pub fn autocomplete_users(&self, name: &str) -> Vec<&User> {
+        let q = name.trim().to_lowercase();
+        if q.is_empty() {
+            return vec![];
+        }
+        let mut found: Vec<&User> = self
+            .users
+            .values()
+            .filter(|u| u.name.to_lowercase().starts_with(&q))
+            .collect();
+        found.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        found
+    }
+
     pub fn search_users(&self, query: &str) -> Vec<&User> {
         let q = query.trim().trim_matches('"').to_lowercase();
         if let Some(email) = q.strip_prefix("email:") {

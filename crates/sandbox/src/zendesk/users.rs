@@ -44,6 +44,43 @@ pub async fn search_users(
     .into_response())
 }
 
+/// `GET /api/v2/users/autocomplete?name=` (agents): users whose name starts with `name`, at
+/// most `per_page` (1..=100). A lookup field's `field_id` is accepted (its filter is not
+/// simulated). Without `name` (or `phone`, not simulated): 400.
+pub async fn autocomplete_users(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<Params>,
+) -> R {
+    require(&id, Need::Agent)?;
+    let name = q
+        .get("name")
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request("InvalidValue", "You must specify either name or phone"))?;
+    let per_page = match q.get("per_page") {
+        Some(p) => p
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| ApiError::bad_request("InvalidValue", "per_page must be between 1 and 100"))?,
+        None => 100,
+    };
+    if let Some(field) = q.get("field_id") {
+        field
+            .parse::<i64>()
+            .map_err(|_| ApiError::bad_request("InvalidValue", "field_id is not a field id"))?;
+    }
+    let base = sh.zendesk_base().to_string();
+    let users: Vec<Value> = sh.with_zd(|zd, _| {
+        zd.autocomplete_users(name)
+            .into_iter()
+            .take(per_page)
+            .map(|u| u.to_json(&base))
+            .collect()
+    });
+    Ok(Json(json!({"users": users, "next_page": null, "previous_page": null, "count": users.len()})).into_response())
+}
+
 pub async fn show_user(
     State(sh): State<Arc<Shared>>,
     Extension(id): Extension<Identity>,
