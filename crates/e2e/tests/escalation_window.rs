@@ -4,7 +4,8 @@
 //! switched on with the seeded escalation form, the rebuilt form's conditional field in the
 //! live preview; then a conversation escalated from the escalation screen (a refusal per field
 //! first): its auto-save ticket is updated (one ticket per conversation) and the log shows it
-//! escalated. Screenshots of the forms preview and the rebuilt form in English and French.
+//! escalated; last, a user lookup of the "Complaint" form found by name in the preview.
+//! Screenshots of the forms preview and the rebuilt form in English and French.
 
 use e2e::*;
 use fantoccini::{Client, Locator};
@@ -18,6 +19,8 @@ const REFUND_AMOUNT: &str = "360000108";
 const CUSTOMER_REFERENCE: &str = "360000109";
 /// Required to solve in the "Complaint" form, with no default: auto-save there fails the check.
 const ESCALATION_LEVEL: &str = "360000114";
+/// The "Complaint" form's user lookup field ("Related agent").
+const RELATED_AGENT: &str = "360000112";
 
 /// Picks the option of a `<select>` whose text contains `text`, as a person would.
 async fn choose(client: &Client, select: &str, text: &str) -> String {
@@ -179,6 +182,23 @@ async fn escalating_a_conversation_from_the_window_updates_its_ticket() {
     wait_for_text(&client, "[data-testid=escalation-preview]", "Aperçu du formulaire d'escalade").await;
     show(&client, "[data-testid=escalation-preview]").await;
     screenshot(&client, "51-rebuilt-form-fr").await;
+
+    // A user lookup (the "Complaint" form's "Related agent") is found by name, not typed as an
+    // id: escalations switched to that form, the preview's search lists the sandbox's agent.
+    click(&client, "[data-testid=tab-escalation]").await;
+    choose(&client, "[data-testid=escalation-form]", "Complaint").await;
+    click(&client, "[data-testid=save-escalation]").await;
+    wait_for(&client, "[data-testid=escalation-saved]").await;
+    let search = format!("[data-testid=rf-input-{RELATED_AGENT}-search]");
+    wait_for(&client, &search).await;
+    fill(&client, &search, "Al").await;
+    let alex = wait_for_text(&client, &format!("[data-testid=rf-input-{RELATED_AGENT}-results] button"), "Alex Agent").await;
+    show(&client, &format!("[data-testid=rf-field-{RELATED_AGENT}]")).await;
+    screenshot(&client, "58b-lookup-search-fr").await;
+    alex.click().await.unwrap();
+    wait_for_text(&client, &format!("[data-testid=rf-input-{RELATED_AGENT}-picked]"), "Alex Agent").await;
+    let id = client.find(Locator::Css(&format!("[data-testid=rf-input-{RELATED_AGENT}]"))).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    assert!(!id.is_empty() && id.chars().all(|c| c.is_ascii_digit()), "the picked user's id: {id:?}");
 
     client.close().await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
