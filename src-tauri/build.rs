@@ -31,6 +31,7 @@ const COMMANDS: &[&str] = &[
     "escalation_form",
     "check_escalation_answers",
     "search_lookup",
+    "recent_conversations",
     "escalate",
     "closing_form_definition",
     "field_defaults",

@@ -17,6 +17,7 @@ pub mod lookup;
 pub mod notify;
 pub mod paths;
 pub mod preflight;
+pub mod recent;
 pub mod secret;
 pub mod site;
 pub mod stats;

@@ -720,6 +720,11 @@ async fn the_command_line_escalates_checks_and_exports() {
     assert_eq!(form[1]["label"], LABEL);
     assert!(form.as_array().unwrap().iter().any(|i| i["id"] == format!("zendesk_field_{}", field_ids::REFUND_AMOUNT)));
 
+    let out = cli(&env, &["recent", &site, "--json"]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let recent: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(recent["conversations"].as_array().unwrap().iter().any(|c| c["conversation_id"] == conv.as_str()), "{recent}");
+
     let related = field_ids::RELATED_AGENT.to_string();
     let out = cli(&env, &["lookup", &site, &related, "Alex"]).await;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -807,4 +812,38 @@ async fn an_escalation_waits_for_an_import_job_that_may_hold_the_ticket() {
     assert_eq!((t.status.as_str(), t.ticket_form_id), ("open", Some(form_ids::ESCALATION)));
     assert_eq!(escalation_notes(&t, c).len(), 1);
     assert_eq!(log(&env, c).row.path, Some(Path::EscalationUpdate));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_site_without_autosave_offers_its_recent_conversations_to_escalate() {
+    // Auto-save off: the log holds no finished conversation to pick from; iAdvize does.
+    let mut changes = standard();
+    changes[0] = SettingChange::Autosave(false);
+    let env = env_with(config(), None, &changes, true).await;
+    let client = iadvize_zendesk::check::iadvize_client(&env.api, &env.site).unwrap();
+    let now = Utc::now();
+    let mut week: Vec<Conversation> = client
+        .closed_conversations(&ClosedConversationsFilter::site(SITE, now - Duration::days(7), now))
+        .await
+        .unwrap();
+    assert!(week.len() >= 5 && week.len() < iadvize_zendesk::recent::WANTED, "the seed gives a week of a few conversations: {}", week.len());
+    week.sort_by(|a, b| b.closed_at.cmp(&a.closed_at).then_with(|| a.id.to_string().cmp(&b.id.to_string())));
+
+    let recent = env.api.recent_conversations(&env.site_ref()).await.unwrap();
+    let ids = |r: &iadvize_zendesk::recent::RecentConversations| r.conversations.iter().map(|c| c.conversation_id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&recent), week.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(), "the whole week, newest first");
+    assert!(!recent.partial);
+    assert!(recent.since <= now - Duration::days(7) + Duration::minutes(1));
+    let first = &recent.conversations[0];
+    assert_eq!(first.agent_name, week[0].handling_agent().map(|a| a.full_name()));
+    assert_eq!(first.legacy_id, week[0].legacy_id);
+
+    // Escalated from here, a conversation is no longer offered.
+    let picked = week.iter().find(|c| plain(c)).unwrap().id.to_string();
+    env.api.escalate(&env.site_ref(), &picked, answers(&[]), Some("From the recent list".into())).await.unwrap();
+    let log = env.api.deliver_escalation(&env.site_ref(), &picked).await.unwrap();
+    assert_eq!(log.row.state, State::Escalated, "{log:?}");
+    let after = env.api.recent_conversations(&env.site_ref()).await.unwrap();
+    assert!(!ids(&after).contains(&picked));
+    assert_eq!(after.conversations.len(), recent.conversations.len() - 1);
 }

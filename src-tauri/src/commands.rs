@@ -251,6 +251,16 @@ pub async fn escalate(
     Ok(receipt)
 }
 
+/// The site's conversations closed in the last week, from iAdvize (a site without auto-save
+/// has none in its log to pick from).
+#[tauri::command]
+pub async fn recent_conversations(
+    core: State<'_, Core>,
+    id: SiteId,
+) -> Result<iadvize_zendesk::recent::RecentConversations, ApiError> {
+    core.api()?.recent_conversations(&SiteRef::Id(id)).await
+}
+
 /// Zendesk users for a user lookup field of the rebuilt form, by the start of their name.
 #[tauri::command]
 pub async fn search_lookup(

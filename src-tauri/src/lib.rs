@@ -46,6 +46,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>, core: Core) -> taur
             commands::escalation_form,
             commands::check_escalation_answers,
             commands::search_lookup,
+            commands::recent_conversations,
             commands::escalate,
             commands::closing_form_definition,
             commands::field_defaults,

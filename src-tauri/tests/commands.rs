@@ -135,6 +135,11 @@ fn the_escalation_and_preflight_commands_answer_on_the_demo_sandbox() {
     assert_eq!(form["note"]["label"], "Summary in one line");
     let definition = invoke(&window, "closing_form_definition", json!({ "id": id })).unwrap();
     assert!(definition.as_array().unwrap().iter().any(|i| i["id"] == format!("zendesk_field_{REFUND_AMOUNT}")), "{definition}");
+    // The conversations iAdvize closed lately, newest first.
+    let recent = invoke(&window, "recent_conversations", json!({ "id": id })).unwrap();
+    let closed: Vec<&str> = recent["conversations"].as_array().unwrap().iter().map(|c| c["closed_at"].as_str().unwrap()).collect();
+    assert!(!closed.is_empty(), "{recent}");
+    assert!(closed.windows(2).all(|w| w[0] >= w[1]), "newest first: {closed:?}");
     // The search of a user lookup field (the complaint form's "Related agent"), by name start.
     let found = invoke(&window, "search_lookup", json!({ "id": id, "fieldId": 360_000_112, "query": "alex" })).unwrap();
     assert_eq!(found[0]["name"], "Alex Agent", "{found}");

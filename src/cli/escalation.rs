@@ -229,3 +229,27 @@ pub fn lookup(api: &Api, site: SiteRef, field_id: i64, name: String, json: bool)
     }
     Ok(())
 }
+
+pub fn recent(api: &Api, site: SiteRef, json: bool) -> Outcome {
+    let recent = runtime()?.block_on(api.recent_conversations(&site))?;
+    if json {
+        output::json(&recent);
+        return Ok(());
+    }
+    if recent.conversations.is_empty() {
+        println!("No conversation closed since {}.", recent.since.format("%Y-%m-%d %H:%M UTC"));
+    }
+    for c in &recent.conversations {
+        println!(
+            "{}  {}  {:<8}  {}",
+            c.conversation_id,
+            c.closed_at.format("%Y-%m-%d %H:%M UTC"),
+            c.channel,
+            c.agent_name.as_deref().unwrap_or("-")
+        );
+    }
+    if recent.partial {
+        println!("(the busiest hours list only their first conversations: a conversation not listed can still be escalated by its id)");
+    }
+    Ok(())
+}

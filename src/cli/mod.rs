@@ -94,6 +94,13 @@ enum Command {
     Defaults(escalation::DefaultsArgs),
     /// Print the closing-form definition (JSON) to paste into iAdvize's closing-form plugin.
     ClosingForm { site: SiteRef },
+    /// The site's conversations closed in iAdvize in the last week, newest first (those
+    /// escalated here left out): the ids to escalate on a site that does not auto-save.
+    Recent {
+        site: SiteRef,
+        #[arg(long)]
+        json: bool,
+    },
     /// Find the Zendesk users a user lookup field can take, by the start of their name.
     Lookup {
         site: SiteRef,
@@ -150,6 +157,7 @@ pub fn main() -> ExitCode {
         Command::Preflight(args) => with_api(&data_dir, |api| escalation::preflight(api, args)),
         Command::Defaults(args) => with_api(&data_dir, |api| escalation::defaults(api, args)),
         Command::ClosingForm { site } => with_api(&data_dir, |api| escalation::closing_form(api, site)),
+        Command::Recent { site, json } => with_api(&data_dir, |api| escalation::recent(api, site, json)),
         Command::Lookup { site, field_id, name, json } => with_api(&data_dir, |api| escalation::lookup(api, site, field_id, name, json)),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Stats(args) => with_api(&data_dir, |api| stats::run(api, args)),

@@ -30,6 +30,7 @@ import type { SavedFile } from "../bindings/SavedFile";
 import type { StatsQuery } from "../bindings/StatsQuery";
 import type { StatsReport } from "../bindings/StatsReport";
 import type { LookupRecord } from "../bindings/LookupRecord";
+import type { RecentConversations } from "../bindings/RecentConversations";
 
 /** Escalation answers by Zendesk field id (the core's `Answers`). */
 export type Answers = Record<number, EscalationAnswerValue>;
@@ -89,6 +90,7 @@ export const api = {
   escalationForm: (id: number) => call<RebuiltForm>("escalation_form", { id }),
   checkEscalationAnswers: (id: number, conversation: string | null, answers: Answers) =>
     call<EscalationValidatedAnswers>("check_escalation_answers", { id, conversation, answers }),
+  recentConversations: (id: number) => call<RecentConversations>("recent_conversations", { id }),
   searchLookup: (id: number, fieldId: number, query: string) =>
     call<LookupRecord[]>("search_lookup", { id, fieldId, query }),
   escalate: (id: number, conversation: string, answers: Answers, note: string | null) =>
