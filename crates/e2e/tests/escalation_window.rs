@@ -1,4 +1,5 @@
-//! Escalation from the window, on the sandbox demo site: the forms preview; auto-save switched
+//! Escalation from the window, on the sandbox demo site: the forms preview; before auto-save,
+//! the escalation screen offering the conversations iAdvize closed lately; auto-save switched
 //! on through its pre-flight check (which fails on a required field until its default is set
 //! from the check itself), so the log has finished conversations with tickets; escalation
 //! switched on with the seeded escalation form, the rebuilt form's conditional field in the
@@ -60,6 +61,19 @@ async fn escalating_a_conversation_from_the_window_updates_its_ticket() {
 
     open_escalation_form(&client).await;
     screenshot(&client, "50-forms-preview-en").await;
+
+    // Auto-save still off: the escalation screen offers what iAdvize closed lately, not the log.
+    click(&client, "[data-testid=tab-escalate]").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while client.find_all(Locator::Css("[data-testid=escalate-recent] option")).await.unwrap_or_default().len() < 2 {
+        assert!(Instant::now() < deadline, "no recent conversation offered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    absent(&client, "[data-testid=escalate-pick]").await;
+    let first = choose(&client, "[data-testid=escalate-recent]", "·").await;
+    let pasted = client.find(Locator::Css("[data-testid=escalate-conversation]")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(pasted.as_deref(), Some(first.as_str()));
+    screenshot(&client, "52a-escalate-recent-en").await;
 
     // Auto-save on first, in the "Complaint" form, so the log fills with finished conversations
     // and their tickets (switched on after escalation, it would start from the poll cursor the
