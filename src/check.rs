@@ -10,6 +10,7 @@ use crate::site::{SecretKind, Site, SiteId, SiteRef};
 use crate::zendesk::{PlanFeature, UserAccess, ZendeskClient, ZendeskCredential};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use ts_rs::TS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -44,8 +45,12 @@ pub struct CheckResult {
     pub status: CheckStatus,
     /// The setting to look at (a draft field name, e.g. `zendesk_email`), when one is to blame.
     pub setting: Option<String>,
-    /// What was found, and on failure what to do.
+    /// What was found, and on failure what to do (in English).
     pub message: String,
+    /// Which message this is, for the UI to say it in its language with `params` (none: only
+    /// the English message exists, e.g. a network error's own words).
+    pub code: Option<String>,
+    pub params: BTreeMap<String, String>,
 }
 
 impl CheckResult {
@@ -55,7 +60,16 @@ impl CheckResult {
             status,
             setting: setting.map(str::to_owned),
             message: message.into(),
+            code: None,
+            params: BTreeMap::new(),
         }
+    }
+
+    /// Names the message and the values it was built from.
+    fn coded(mut self, code: &str, params: &[(&str, String)]) -> Self {
+        self.code = Some(code.to_owned());
+        self.params = params.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+        self
     }
 }
 
@@ -122,7 +136,7 @@ async fn check_zendesk(api: &Api, site: &Site) -> (Vec<CheckResult>, Option<usiz
         crate::site::ZendeskAuthKind::ApiToken => "secrets.zendesk_api_token",
         crate::site::ZendeskAuthKind::OauthClient => "secrets.zendesk_oauth_client_secret",
     };
-    let skipped = |id| CheckResult::new(id, CheckStatus::Skipped, None, "Not checked: the Zendesk credential does not work.");
+    let skipped = |id| CheckResult::new(id, CheckStatus::Skipped, None, "Not checked: the Zendesk credential does not work.").coded("skipped_zendesk", &[]);
     let client = match secret(api, site, site.settings.zendesk_auth.secret_kind(), CheckId::ZendeskCredential, setting)
         .and_then(|s| {
             tuned_zendesk(api, site, s)
@@ -134,10 +148,20 @@ async fn check_zendesk(api: &Api, site: &Site) -> (Vec<CheckResult>, Option<usiz
     let me = match client.me().await {
         Ok(me) => me,
         Err(e) => {
-            let setting = if e.code() == "zendesk.unauthorized" { Some(setting) } else { None };
+            let refused = e.code() == "zendesk.unauthorized";
+            let mut failed = CheckResult::new(CheckId::ZendeskCredential, CheckStatus::Fail, refused.then_some(setting), e.to_string());
+            if refused {
+                failed = failed.coded(
+                    match site.settings.zendesk_auth {
+                        crate::site::ZendeskAuthKind::ApiToken => "zendesk_refused_token",
+                        crate::site::ZendeskAuthKind::OauthClient => "zendesk_refused_oauth",
+                    },
+                    &[],
+                );
+            }
             return (
                 vec![
-                    CheckResult::new(CheckId::ZendeskCredential, CheckStatus::Fail, setting, e.to_string()),
+                    failed,
                     skipped(CheckId::ZendeskAdmin),
                     skipped(CheckId::ZendeskForms),
                 ],
@@ -157,7 +181,7 @@ async fn check_zendesk(api: &Api, site: &Site) -> (Vec<CheckResult>, Option<usiz
                     "Zendesk answered as an anonymous user: it did not accept the credential for {email}. \
                      Check the admin e-mail and paste the token (or OAuth client secret) again."
                 ),
-            ));
+            ).coded("zendesk_anonymous", &[("email", email.clone())]));
             return (vec![results.remove(0), skipped(CheckId::ZendeskAdmin), skipped(CheckId::ZendeskForms)], None);
         }
         access => {
@@ -171,18 +195,26 @@ async fn check_zendesk(api: &Api, site: &Site) -> (Vec<CheckResult>, Option<usiz
                     me.name.as_deref().unwrap_or("?"),
                     me.email.as_deref().unwrap_or("no e-mail")
                 ),
+            ).coded(
+                "zendesk_signed_in",
+                &[
+                    ("domain", site.settings.zendesk_domain.clone()),
+                    ("name", me.name.clone().unwrap_or_else(|| "?".into())),
+                    ("email", me.email.clone().unwrap_or_else(|| "-".into())),
+                ],
             ));
             access
         }
     };
     results.push(match admin {
-        UserAccess::Admin => CheckResult::new(CheckId::ZendeskAdmin, CheckStatus::Pass, None, "The user is a Zendesk admin: it may import tickets."),
+        UserAccess::Admin => CheckResult::new(CheckId::ZendeskAdmin, CheckStatus::Pass, None, "The user is a Zendesk admin: it may import tickets.").coded("zendesk_admin", &[]),
         UserAccess::LightAgent => CheckResult::new(
             CheckId::ZendeskAdmin,
             CheckStatus::Fail,
             Some("zendesk_email"),
             "The user is a light agent: it can only add private notes, not create or import tickets. Use an admin's e-mail and credential.",
-        ),
+        )
+        .coded("zendesk_light_agent", &[]),
         other => CheckResult::new(
             CheckId::ZendeskAdmin,
             CheckStatus::Fail,
@@ -194,7 +226,8 @@ async fn check_zendesk(api: &Api, site: &Site) -> (Vec<CheckResult>, Option<usiz
                     _ => "an end user",
                 }
             ),
-        ),
+        )
+        .coded(if other == UserAccess::Agent { "zendesk_agent" } else { "zendesk_end_user" }, &[]),
     });
     let forms_count = match client.ticket_forms().await {
         Ok(PlanFeature::Available(forms)) => {
@@ -204,7 +237,7 @@ async fn check_zendesk(api: &Api, site: &Site) -> (Vec<CheckResult>, Option<usiz
                 CheckStatus::Pass,
                 None,
                 format!("{active} active ticket form(s) on this Zendesk plan."),
-            ));
+            ).coded("forms_count", &[("count", active.to_string())]));
             Some(active)
         }
         Ok(PlanFeature::NotOnPlan) => {
@@ -213,7 +246,7 @@ async fn check_zendesk(api: &Api, site: &Site) -> (Vec<CheckResult>, Option<usiz
                 CheckStatus::Warn,
                 None,
                 "Ticket forms are not available on this Zendesk plan: tickets use the default form, and no form can be chosen for auto-save or escalation.",
-            ));
+            ).coded("forms_not_on_plan", &[]));
             None
         }
         Err(e) => {
@@ -248,12 +281,11 @@ async fn check_iadvize(api: &Api, site: &Site, now: DateTime<Utc>) -> (Vec<Check
 
     let (website, health) = tokio::join!(client.website(site_id), client.check_token());
     results.push(match website {
-        Ok(w) => CheckResult::new(
-            CheckId::IadvizeRestKey,
-            CheckStatus::Pass,
-            None,
-            format!("The REST API key sees site {site_id} ({}).", w.label.as_deref().or(w.url.as_deref()).unwrap_or("no label")),
-        ),
+        Ok(w) => {
+            let label = w.label.as_deref().or(w.url.as_deref()).unwrap_or("-").to_owned();
+            CheckResult::new(CheckId::IadvizeRestKey, CheckStatus::Pass, None, format!("The REST API key sees site {site_id} ({label})."))
+                .coded("rest_sees_site", &[("site", site_id.to_string()), ("label", label)])
+        }
         Err(IadvizeError::NotFound { .. }) => CheckResult::new(
             CheckId::IadvizeRestKey,
             CheckStatus::Fail,
@@ -262,9 +294,10 @@ async fn check_iadvize(api: &Api, site: &Site, now: DateTime<Utc>) -> (Vec<Check
                 "The REST API key works but does not see site {site_id} on {}: check the site id and platform, or ask iAdvize for a key of this site.",
                 site.settings.platform
             ),
-        ),
+        )
+        .coded("rest_not_site", &[("site", site_id.to_string()), ("platform", site.settings.platform.to_string())]),
         Err(e @ IadvizeError::RestKeyInvalid) => {
-            CheckResult::new(CheckId::IadvizeRestKey, CheckStatus::Fail, Some("secrets.iadvize_rest_api_key"), e.to_string())
+            CheckResult::new(CheckId::IadvizeRestKey, CheckStatus::Fail, Some("secrets.iadvize_rest_api_key"), e.to_string()).coded("rest_key_invalid", &[])
         }
         Err(e) => CheckResult::new(CheckId::IadvizeRestKey, CheckStatus::Fail, None, e.to_string()),
     });
@@ -280,14 +313,16 @@ async fn check_iadvize(api: &Api, site: &Site, now: DateTime<Utc>) -> (Vec<Check
                     CheckStatus::Warn,
                     Some("secrets.iadvize_graphql_token"),
                     format!("The GraphQL token works but expires in about {h} h (tokens last 24 h): paste a new one soon."),
-                ),
+                )
+                .coded("token_expires_soon", &[("hours", h.to_string())]),
                 Some(h) => CheckResult::new(
                     CheckId::IadvizeGraphqlToken,
                     CheckStatus::Pass,
                     None,
                     format!("The GraphQL token works; about {h} h left of its 24 h."),
-                ),
-                None => CheckResult::new(CheckId::IadvizeGraphqlToken, CheckStatus::Pass, None, "The GraphQL token works."),
+                )
+                .coded("token_hours_left", &[("hours", h.to_string())]),
+                None => CheckResult::new(CheckId::IadvizeGraphqlToken, CheckStatus::Pass, None, "The GraphQL token works.").coded("token_works", &[]),
             }
         }
         TokenHealth::Invalid { .. } => CheckResult::new(
@@ -295,26 +330,30 @@ async fn check_iadvize(api: &Api, site: &Site, now: DateTime<Utc>) -> (Vec<Check
             CheckStatus::Fail,
             Some("secrets.iadvize_graphql_token"),
             "The iAdvize GraphQL token expired or is invalid (tokens last 24 h): get a new one and paste it in the site's settings.",
-        ),
+        )
+        .coded("token_invalid", &[]),
         TokenHealth::Unreachable { message, .. } => {
             CheckResult::new(CheckId::IadvizeGraphqlToken, CheckStatus::Fail, None, message)
         }
     });
     if !token_ok {
-        results.push(CheckResult::new(CheckId::IadvizeSite, CheckStatus::Skipped, None, "Not checked: the GraphQL token does not work."));
-        results.push(CheckResult::new(CheckId::IadvizeCompatibility, CheckStatus::Skipped, None, "Not checked: the GraphQL token does not work."));
+        for id in [CheckId::IadvizeSite, CheckId::IadvizeCompatibility] {
+            results.push(CheckResult::new(id, CheckStatus::Skipped, None, "Not checked: the GraphQL token does not work.").coded("skipped_graphql", &[]));
+        }
         return (results, None);
     }
 
     let (project, compat) = tokio::join!(client.project(site_id), client.compatibility_report());
     results.push(match project {
-        Ok(p) => CheckResult::new(CheckId::IadvizeSite, CheckStatus::Pass, None, format!("GraphQL sees site {site_id} \"{}\".", p.name)),
+        Ok(p) => CheckResult::new(CheckId::IadvizeSite, CheckStatus::Pass, None, format!("GraphQL sees site {site_id} \"{}\".", p.name))
+            .coded("site_seen", &[("site", site_id.to_string()), ("name", p.name.clone())]),
         Err(e) => CheckResult::new(
             CheckId::IadvizeSite,
             CheckStatus::Fail,
             Some("iadvize_site_id"),
             format!("GraphQL does not see site {site_id}: {e} Check the site id and platform, and that the token's user has access to it."),
-        ),
+        )
+        .coded("site_not_seen", &[("site", site_id.to_string()), ("error", e.to_string())]),
     });
     let compat = match compat {
         Ok(report) => {
@@ -326,6 +365,7 @@ async fn check_iadvize(api: &Api, site: &Site, now: DateTime<Utc>) -> (Vec<Check
                     None,
                     format!("iAdvize's live schema has all {} parts of the contract the app relies on.", report.summary.checked),
                 )
+                .coded("compat_ok", &[("checked", report.summary.checked.to_string())])
             } else {
                 CheckResult::new(
                     CheckId::IadvizeCompatibility,
@@ -337,6 +377,7 @@ async fn check_iadvize(api: &Api, site: &Site, now: DateTime<Utc>) -> (Vec<Check
                         problems.join(", ")
                     ),
                 )
+                .coded("compat_problems", &[("count", problems.len().to_string()), ("parts", problems.join(", "))])
             });
             Some(report)
         }

@@ -63,6 +63,12 @@ async fn a_working_site_passes_every_check_with_oauth_too() {
     assert!(report.checks.iter().all(|c| c.status == CheckStatus::Pass), "{report:#?}");
     assert_eq!(report.checks.len(), 7);
     assert!(report.forms_count.unwrap() > 0);
+    // Every message is named, with the values it was built from, for the UI's languages.
+    let codes: Vec<&str> = report.checks.iter().map(|c| c.code.as_deref().unwrap_or("-")).collect();
+    assert_eq!(codes, ["zendesk_signed_in", "zendesk_admin", "forms_count", "rest_sees_site", "token_hours_left", "site_seen", "compat_ok"], "{report:#?}");
+    let forms = report.check(CheckId::ZendeskForms).unwrap();
+    assert_eq!(forms.params.get("count"), Some(&report.forms_count.unwrap().to_string()));
+    assert!(forms.message.starts_with(&forms.params["count"]));
     assert!(report.compatibility.as_ref().unwrap().summary.compatible);
 
     // The demo site signs in with an OAuth client.
@@ -82,6 +88,8 @@ async fn wrong_credentials_light_agents_and_agents_are_caught() {
     assert_eq!(status(&wrong, CheckId::ZendeskCredential), CheckStatus::Fail);
     assert_eq!(setting(&wrong, CheckId::ZendeskCredential).as_deref(), Some("secrets.zendesk_api_token"));
     assert_eq!(status(&wrong, CheckId::ZendeskAdmin), CheckStatus::Skipped);
+    assert_eq!(wrong.check(CheckId::ZendeskCredential).unwrap().code.as_deref(), Some("zendesk_refused_token"));
+    assert_eq!(wrong.check(CheckId::ZendeskAdmin).unwrap().code.as_deref(), Some("skipped_zendesk"));
     assert!(!format!("{wrong:?}").contains("not-the-token"), "the secret leaked into the report");
 
     let light = api
@@ -91,6 +99,7 @@ async fn wrong_credentials_light_agents_and_agents_are_caught() {
     assert_eq!(status(&light, CheckId::ZendeskCredential), CheckStatus::Pass);
     assert_eq!(status(&light, CheckId::ZendeskAdmin), CheckStatus::Fail);
     assert!(light.check(CheckId::ZendeskAdmin).unwrap().message.contains("light agent"));
+    assert_eq!(light.check(CheckId::ZendeskAdmin).unwrap().code.as_deref(), Some("zendesk_light_agent"));
     assert_eq!(setting(&light, CheckId::ZendeskAdmin).as_deref(), Some("zendesk_email"));
 
     let agent = api
@@ -99,6 +108,7 @@ async fn wrong_credentials_light_agents_and_agents_are_caught() {
         .unwrap();
     assert_eq!(status(&agent, CheckId::ZendeskAdmin), CheckStatus::Fail);
     assert!(agent.check(CheckId::ZendeskAdmin).unwrap().message.contains("an agent"));
+    assert_eq!(agent.check(CheckId::ZendeskAdmin).unwrap().code.as_deref(), Some("zendesk_agent"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -107,6 +117,7 @@ async fn a_plan_without_forms_is_a_warning_not_a_failure() {
     let report = api.check_connection(&site(&api, &sandbox, ADMIN)).await.unwrap();
     assert_eq!(status(&report, CheckId::ZendeskForms), CheckStatus::Warn);
     assert!(report.check(CheckId::ZendeskForms).unwrap().message.contains("not available on this Zendesk plan"));
+    assert_eq!(report.check(CheckId::ZendeskForms).unwrap().code.as_deref(), Some("forms_not_on_plan"));
     assert!(report.ok);
     assert_eq!(report.forms_count, None);
 }
@@ -127,6 +138,8 @@ async fn iadvize_problems_name_their_setting() {
         .unwrap();
     assert_eq!(status(&unknown_site, CheckId::IadvizeRestKey), CheckStatus::Fail);
     assert_eq!(setting(&unknown_site, CheckId::IadvizeRestKey).as_deref(), Some("iadvize_site_id"));
+    let rest = unknown_site.check(CheckId::IadvizeRestKey).unwrap();
+    assert_eq!((rest.code.as_deref(), rest.params.get("site").map(String::as_str)), (Some("rest_not_site"), Some("999999")));
     assert_eq!(status(&unknown_site, CheckId::IadvizeSite), CheckStatus::Fail);
 
     // 25 hours later the GraphQL token is dead.
@@ -153,4 +166,36 @@ async fn a_live_schema_without_an_assumed_field_fails_the_compatibility_check() 
     assert_eq!(status(&report, CheckId::IadvizeCompatibility), CheckStatus::Fail);
     assert!(report.check(CheckId::IadvizeCompatibility).unwrap().message.contains("Conversation.engagementCampaign"));
     assert!(!report.ok);
+}
+
+/// Every message code the connection check gives has its words in each language of the UI
+/// (`checkmsg.<code>` in ui/src/lib/locales.ts), with the same placeholders as its parameters.
+#[test]
+fn every_check_message_code_is_translated_in_the_ui() {
+    let source = include_str!("../src/check.rs");
+    let locales = include_str!("../ui/src/lib/locales.ts");
+    let mut codes = Vec::new();
+    for part in source.split(".coded(").skip(1) {
+        // `if cond { "a" } else { "b" }` names two codes; `match` arms are quoted strings too.
+        let call = &part[..part.find("&[").expect("coded(code, &[params])")];
+        codes.extend(call.split('"').skip(1).step_by(2).map(str::to_owned));
+    }
+    for arm in ["zendesk_refused_token", "zendesk_refused_oauth"] {
+        assert!(source.contains(&format!("\"{arm}\"")), "{arm}");
+        codes.push(arm.to_owned());
+    }
+    codes.sort();
+    codes.dedup();
+    assert!(codes.len() >= 20, "{codes:?}");
+    for code in &codes {
+        let key = format!("\"checkmsg.{code}\":");
+        let lines: Vec<&str> = locales.lines().filter(|l| l.trim_start().starts_with(&key)).collect();
+        assert_eq!(lines.len(), 2, "checkmsg.{code} in English and French: {lines:?}");
+        let placeholders = |l: &str| {
+            let mut p: Vec<String> = l.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(k, _)| k.to_owned())).collect();
+            p.sort();
+            p
+        };
+        assert_eq!(placeholders(lines[0]), placeholders(lines[1]), "checkmsg.{code}");
+    }
 }

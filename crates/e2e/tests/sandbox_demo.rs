@@ -41,6 +41,10 @@ async fn try_the_sandbox_then_test_the_connection() {
     click(&client, "[data-testid=lang-fr]").await;
     click(&client, "[data-testid=check-site]").await;
     wait_for_text(&client, "[data-testid=check-summary]", "Certaines vérifications").await;
+    // The core's findings in French too: what failed, and what was not checked because of it.
+    wait_for_text(&client, "[data-testid=check-message-zendesk_credential]", "Zendesk a refusé le client OAuth").await;
+    wait_for_text(&client, "[data-testid=check-message-zendesk_admin]", "Non vérifié").await;
+    wait_for_text(&client, "[data-testid=check-message-iadvize_graphql_token]", "Le jeton GraphQL fonctionne").await;
     screenshot(&client, "11-connection-check-fail-fr").await;
     client.close().await.unwrap();
 }

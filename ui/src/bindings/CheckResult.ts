@@ -8,6 +8,11 @@ export type CheckResult = { id: CheckId, status: CheckStatus,
  */
 setting: string | null, 
 /**
- * What was found, and on failure what to do.
+ * What was found, and on failure what to do (in English).
  */
-message: string, };
+message: string, 
+/**
+ * Which message this is, for the UI to say it in its language with `params` (none: only
+ * the English message exists, e.g. a network error's own words).
+ */
+code: string | null, params: { [key in string]: string }, };
