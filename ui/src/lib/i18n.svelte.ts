@@ -57,3 +57,14 @@ export function tCode(prefix: "field", code: string, message: string): string {
   const key = `${prefix}.${code}` as MessageKey;
   return key in dictionaries.en ? t(key) : message;
 }
+
+/**
+ * What a failed conversation's error means, in the window's language, for a language other than
+ * English (null in English, or for a code without words: the core's English message says it).
+ * The core's message, with Zendesk's own words, is still shown under it.
+ */
+export function errorSummary(code: string | null | undefined): string | null {
+  if (!code || i18n.locale === "en") return null;
+  const key = `logerr.${code}` as MessageKey;
+  return key in dictionaries.en ? t(key) : null;
+}

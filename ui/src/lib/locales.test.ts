@@ -30,3 +30,21 @@ describe("translations", () => {
     expect(format("{a} and {b}", { a: 1 })).toBe("1 and {b}");
   });
 });
+
+describe("a failed conversation's error", () => {
+  it("is summed up in French by its code, and left to the core's English words otherwise", async () => {
+    const { errorSummary, i18n } = await import("./i18n.svelte");
+    const before = i18n.locale;
+    try {
+      i18n.set("fr");
+      expect(errorSummary("zendesk.invalid")).toContain("Zendesk a refusé les données du ticket");
+      expect(errorSummary("iadvize.token_invalid")).toContain("jeton GraphQL iAdvize a expiré");
+      expect(errorSummary("zendesk.some_new_code")).toBeNull();
+      expect(errorSummary(null)).toBeNull();
+      i18n.set("en");
+      expect(errorSummary("zendesk.invalid")).toBeNull();
+    } finally {
+      i18n.set(before);
+    }
+  });
+});
