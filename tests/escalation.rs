@@ -413,9 +413,9 @@ async fn every_field_type_answered_from_the_desktop_is_applied() {
         iadvize_zendesk::escalation::FieldInput::Lookup { searchable: true, .. }
     ));
     let autocompletes = || env.sandbox.control().request_count(FaultApi::Zendesk, "GET /api/v2/users/autocomplete");
-    assert!(env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, " a ").await.unwrap().is_empty());
+    assert!(env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "zen:user", " a ").await.unwrap().is_empty());
     assert_eq!(autocompletes(), 0, "a one-letter search asks Zendesk nothing");
-    let found = env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "aL").await.unwrap();
+    let found = env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "zen:user", "aL").await.unwrap();
     let mut expected: Vec<(i64, String, Option<String>)> = env
         .sandbox
         .control()
@@ -430,7 +430,17 @@ async fn every_field_type_answered_from_the_desktop_is_applied() {
     assert_eq!(autocompletes(), 1);
     let alex = found.iter().find(|r| r.name == "Alex Agent").expect("the seeded agent is found");
     assert_eq!(alex.id, iadvize_zendesk_sandbox::AGENT_ID);
-    assert!(env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "Nobody Here").await.unwrap().is_empty());
+    assert!(env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "zen:user", "Nobody Here").await.unwrap().is_empty());
+    // Organizations are searched the same way; tickets and custom objects cannot be.
+    let orgs = env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "zen:organization", "mAiSon").await.unwrap();
+    let mut expected_orgs: Vec<(i64, String)> =
+        env.sandbox.control().organizations().into_iter().filter(|(_, n)| n.to_lowercase().starts_with("maison")).collect();
+    expected_orgs.sort_by(|a, b| a.1.cmp(&b.1));
+    assert!(expected_orgs.len() >= 2);
+    assert_eq!(orgs.iter().map(|r| (r.id, r.name.clone())).collect::<Vec<_>>(), expected_orgs);
+    assert!(orgs.iter().all(|r| r.detail.is_none()));
+    let refused = env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "zen:ticket", "12").await.unwrap_err();
+    assert_eq!(refused.code, "lookup.not_searchable");
     env.api
         .escalate(
             &env.site_ref(),
@@ -726,6 +736,8 @@ async fn the_command_line_escalates_checks_and_exports() {
     assert!(recent["conversations"].as_array().unwrap().iter().any(|c| c["conversation_id"] == conv.as_str()), "{recent}");
 
     let related = field_ids::RELATED_AGENT.to_string();
+    let out = cli(&env, &["lookup", &site, &related, "Acme", "--organizations"]).await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Acme Retail"), "{}", String::from_utf8_lossy(&out.stdout));
     let out = cli(&env, &["lookup", &site, &related, "Alex"]).await;
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && text.contains("Alex Agent") && text.contains(&iadvize_zendesk_sandbox::AGENT_ID.to_string()), "{text}");

@@ -261,15 +261,17 @@ pub async fn recent_conversations(
     core.api()?.recent_conversations(&SiteRef::Id(id)).await
 }
 
-/// Zendesk users for a user lookup field of the rebuilt form, by the start of their name.
+/// Zendesk users or organizations for a lookup field of the rebuilt form, by the start of
+/// their name (`target`: the field's `relationship_target_type`).
 #[tauri::command]
 pub async fn search_lookup(
     core: State<'_, Core>,
     id: SiteId,
     field_id: i64,
+    target: String,
     query: String,
 ) -> Result<Vec<iadvize_zendesk::lookup::LookupRecord>, ApiError> {
-    core.api()?.search_lookup(&SiteRef::Id(id), field_id, &query).await
+    core.api()?.search_lookup(&SiteRef::Id(id), field_id, &target, &query).await
 }
 
 #[tauri::command]

@@ -141,7 +141,7 @@ fn the_escalation_and_preflight_commands_answer_on_the_demo_sandbox() {
     assert!(!closed.is_empty(), "{recent}");
     assert!(closed.windows(2).all(|w| w[0] >= w[1]), "newest first: {closed:?}");
     // The search of a user lookup field (the complaint form's "Related agent"), by name start.
-    let found = invoke(&window, "search_lookup", json!({ "id": id, "fieldId": 360_000_112, "query": "alex" })).unwrap();
+    let found = invoke(&window, "search_lookup", json!({ "id": id, "fieldId": 360_000_112, "target": "zen:user", "query": "alex" })).unwrap();
     assert_eq!(found[0]["name"], "Alex Agent", "{found}");
     assert!(found[0]["id"].as_i64().is_some_and(|i| i > 0), "{found}");
 

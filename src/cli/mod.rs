@@ -101,13 +101,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Find the Zendesk users a user lookup field can take, by the start of their name.
+    /// Find the Zendesk users (or organizations) a lookup field can take, by the start of
+    /// their name.
     Lookup {
         site: SiteRef,
         /// The lookup field's Zendesk id (see `forms SITE`).
         field_id: i64,
         /// At least two characters of the name.
         name: String,
+        /// The field points at organizations, not users.
+        #[arg(long)]
+        organizations: bool,
         #[arg(long)]
         json: bool,
     },
@@ -158,7 +162,9 @@ pub fn main() -> ExitCode {
         Command::Defaults(args) => with_api(&data_dir, |api| escalation::defaults(api, args)),
         Command::ClosingForm { site } => with_api(&data_dir, |api| escalation::closing_form(api, site)),
         Command::Recent { site, json } => with_api(&data_dir, |api| escalation::recent(api, site, json)),
-        Command::Lookup { site, field_id, name, json } => with_api(&data_dir, |api| escalation::lookup(api, site, field_id, name, json)),
+        Command::Lookup { site, field_id, name, organizations, json } => {
+            with_api(&data_dir, |api| escalation::lookup(api, site, field_id, name, organizations, json))
+        }
         Command::Sandbox(args) => sandbox::run(args),
         Command::Stats(args) => with_api(&data_dir, |api| stats::run(api, args)),
         Command::Backfill(args) => Api::open(&data_dir).map_err(Failure::from).and_then(|api| backfill::run(api, args)),

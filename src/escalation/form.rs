@@ -100,7 +100,8 @@ pub enum FieldInput {
     Lookup {
         relationship_target_type: Option<String>,
         target: String,
-        /// Records can be searched by name ([`crate::Api::search_lookup`]): user lookups.
+        /// Records can be searched by name ([`crate::Api::search_lookup`]): user and
+        /// organization lookups.
         searchable: bool,
     },
     /// The last 4 digits of a card; only those are kept and sent.
@@ -295,8 +296,10 @@ pub(crate) fn value_label(parent: Option<&TicketField>, value: &Value) -> String
     }
 }
 
-/// The lookup target whose records [`crate::Api::search_lookup`] finds by name.
+/// The lookup targets whose records [`crate::Api::search_lookup`] finds by name.
 pub const USER_TARGET: &str = "zen:user";
+pub const ORGANIZATION_TARGET: &str = "zen:organization";
+const SEARCHABLE_TARGETS: [&str; 2] = [USER_TARGET, ORGANIZATION_TARGET];
 const CUSTOM_OBJECT_TARGET: &str = "zen:custom_object:";
 
 /// Does a lookup to this target take a text id (custom object records) rather than a number?
@@ -353,7 +356,10 @@ fn input_of(field: &TicketField) -> Option<FieldInput> {
         FieldKind::Lookup => FieldInput::Lookup {
             relationship_target_type: field.relationship_target_type.clone(),
             target: lookup_target(field.relationship_target_type.as_deref()),
-            searchable: field.relationship_target_type.as_deref() == Some(USER_TARGET),
+            searchable: field
+                .relationship_target_type
+                .as_deref()
+                .is_some_and(|t| SEARCHABLE_TARGETS.contains(&t)),
         },
         FieldKind::PartialCreditCard => FieldInput::PartialCreditCard,
         FieldKind::System(_) | FieldKind::Other(_) => return None,

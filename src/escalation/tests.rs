@@ -193,10 +193,10 @@ fn every_field_type_has_its_input() {
 #[test]
 fn lookup_targets_in_words() {
     let mut all = fields();
-    for (target, words) in [
-        ("zen:organization", "organization"),
-        ("zen:ticket", "ticket"),
-        ("zen:custom_object:order", "order record"),
+    for (target, words, searchable) in [
+        ("zen:organization", "organization", true),
+        ("zen:ticket", "ticket", false),
+        ("zen:custom_object:order", "order record", false),
     ] {
         all.iter_mut()
             .find(|f| f.id == RELATED_AGENT)
@@ -204,8 +204,8 @@ fn lookup_targets_in_words() {
             .relationship_target_type = Some(target.into());
         let f = RebuiltForm::build(&complaint_form(), &all, "");
         assert!(
-            matches!(&f.field(RELATED_AGENT).unwrap().input, FieldInput::Lookup { target: t, searchable: false, .. } if t == words),
-            "{target}: only user lookups are searched by name"
+            matches!(&f.field(RELATED_AGENT).unwrap().input, FieldInput::Lookup { target: t, searchable: s, .. } if t == words && *s == searchable),
+            "{target}: users and organizations are searched by name"
         );
     }
 }

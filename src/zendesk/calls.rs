@@ -2,7 +2,7 @@
 
 use super::client::{Call, ZendeskClient, poll_interval};
 use super::error::{ForbiddenReason, ZendeskError};
-use super::model::{
+use super::model::{Organization, 
     CreatedTicket, IdempotencyLookup, JobStatus, PlanFeature, Ticket, TicketField, TicketForm,
     Trigger, UpdatedTicket, Upsert, User,
 };
@@ -44,6 +44,12 @@ struct JobsEnvelope {
 struct UsersEnvelope {
     #[serde(default)]
     users: Vec<User>,
+}
+
+#[derive(Deserialize)]
+struct OrganizationsEnvelope {
+    #[serde(default)]
+    organizations: Vec<Organization>,
 }
 
 #[derive(Deserialize)]
@@ -123,6 +129,20 @@ impl ZendeskClient {
             )
             .await?;
         Ok(env.users)
+    }
+
+    /// Organizations whose name starts with `name`, for a lookup field's search:
+    /// `GET /api/v2/organizations/autocomplete?name=&field_id=&source=zen:ticket` (one page).
+    pub async fn autocomplete_organizations(&self, name: &str, field_id: i64) -> Result<Vec<Organization>, ZendeskError> {
+        let env: OrganizationsEnvelope = self
+            .get_json(
+                Call::get(K::OrganizationsAutocomplete, "/api/v2/organizations/autocomplete", "organizations")
+                    .query("name", name.trim())
+                    .query("field_id", field_id.to_string())
+                    .query("source", "zen:ticket"),
+            )
+            .await?;
+        Ok(env.organizations)
     }
 
     /// `GET /api/v2/users/show_many?ids=` in batches of 100. Unknown ids are left out.

@@ -35,6 +35,13 @@ pub struct User {
     pub url: Option<String>,
 }
 
+/// An organization, as lookup fields' searches need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: i64,
+    pub name: String,
+}
+
 /// Who a user is to this app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -149,7 +149,7 @@ describe("the rebuilt form", () => {
 
     await fireEvent.input(box, { target: { value: "Al" } });
     await screen.findByTestId("rf-input-10-results");
-    expect(searches).toEqual([{ id: 7, fieldId: 10, query: "Al" }]);
+    expect(searches).toEqual([{ id: 7, fieldId: 10, target: "zen:user", query: "Al" }]);
     expect(screen.getByTestId("rf-input-10-pick-361000002").textContent).toContain("alex@shop.example");
     await fireEvent.click(screen.getByTestId("rf-input-10-pick-361000002"));
     expect((screen.getByTestId("rf-input-10") as HTMLInputElement).value).toBe("361000002");

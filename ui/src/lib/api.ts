@@ -91,8 +91,8 @@ export const api = {
   checkEscalationAnswers: (id: number, conversation: string | null, answers: Answers) =>
     call<EscalationValidatedAnswers>("check_escalation_answers", { id, conversation, answers }),
   recentConversations: (id: number) => call<RecentConversations>("recent_conversations", { id }),
-  searchLookup: (id: number, fieldId: number, query: string) =>
-    call<LookupRecord[]>("search_lookup", { id, fieldId, query }),
+  searchLookup: (id: number, fieldId: number, target: string, query: string) =>
+    call<LookupRecord[]>("search_lookup", { id, fieldId, target, query }),
   escalate: (id: number, conversation: string, answers: Answers, note: string | null) =>
     call<EscalationReceipt>("escalate", { id, conversation, answers, note }),
   closingFormDefinition: (id: number) => call<ClosingFormInput[]>("closing_form_definition", { id }),

@@ -234,6 +234,10 @@ impl Control {
             .filter(|t| t.external_id.as_deref() == Some(external_id))
             .collect()
     }
+    /// The seeded organizations, `(id, name)`.
+    pub fn organizations(&self) -> Vec<(i64, String)> {
+        self.sh.with_zd(|zd, _| zd.organizations.clone())
+    }
     pub fn users(&self) -> Vec<UserView> {
         self.sh
             .with_zd(|zd, _| zd.users.values().map(user_view).collect())

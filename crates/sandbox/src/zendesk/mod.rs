@@ -8,6 +8,7 @@ pub mod gate;
 pub mod http;
 pub mod imports;
 pub mod model;
+pub mod organizations;
 pub mod rate_limit;
 pub mod seed;
 pub mod state;
@@ -30,6 +31,10 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
         .route("/api/v2/users/search", get(users::search_users))
         .route("/api/v2/users/show_many", get(users::show_many_users))
         .route("/api/v2/users/autocomplete", get(users::autocomplete_users))
+        .route(
+            "/api/v2/organizations/autocomplete",
+            get(organizations::autocomplete_organizations),
+        )
         .route(
             "/api/v2/users/create_or_update",
             post(users::create_or_update_user),

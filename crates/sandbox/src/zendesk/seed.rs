@@ -133,6 +133,16 @@ pub(crate) fn seed(st: &mut ZdState, now: DateTime<Utc>, end_users: &[(String, S
         });
     }
     st.next_user_id = 363_000_001;
+    st.organizations = [
+        "Maison Dupont",
+        "Maison Durand",
+        "Atelier Martin",
+        "Acme Retail",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, name)| (364_000_001 + i as Id, (*name).to_owned()))
+    .collect();
 
     seed_fields(st, long_ago);
     seed_forms(st, long_ago);

@@ -50,6 +50,8 @@ pub struct Ctx<'a> {
 #[derive(Default)]
 pub struct ZdState {
     pub users: BTreeMap<Id, User>,
+    /// Organizations: `(id, name)`, read only (lookup fields' searches).
+    pub organizations: Vec<(Id, String)>,
     email_index: HashMap<String, Id>,
     pub next_user_id: Id,
     pub tickets: BTreeMap<Id, Ticket>,
@@ -997,6 +999,19 @@ impl ZdState {
             .filter(|u| u.name.to_lowercase().starts_with(&q))
             .collect();
         found.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        found
+    }
+
+    /// Organizations whose name starts with `name` (case-insensitive), by name: what
+    /// `/organizations/autocomplete` answers.
+    pub fn autocomplete_organizations(&self, name: &str) -> Vec<&(Id, String)> {
+        let q = name.trim().to_lowercase();
+        let mut found: Vec<&(Id, String)> = self
+            .organizations
+            .iter()
+            .filter(|(_, n)| !q.is_empty() && n.to_lowercase().starts_with(&q))
+            .collect();
+        found.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
         found
     }
 

@@ -1,0 +1,56 @@
+//! Organizations, read only: the sandbox seeds a few so lookup fields to organizations can be
+//! searched (`GET /organizations/autocomplete`).
+
+use super::auth::{Identity, Need, require};
+use super::errors::ApiError;
+use super::http::Params;
+use crate::shared::Shared;
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// `GET /api/v2/organizations/autocomplete?name=` (agents): organizations whose name starts
+/// with `name`, by name, in one page of up to 100. A lookup field's `field_id` is accepted (its
+/// filter is not simulated). Without `name`: 400.
+pub async fn autocomplete_organizations(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<Params>,
+) -> Result<Response, ApiError> {
+    require(&id, Need::Agent)?;
+    let name = q
+        .get("name")
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request("InvalidValue", "name is required"))?;
+    if let Some(field) = q.get("field_id") {
+        field
+            .parse::<i64>()
+            .map_err(|_| ApiError::bad_request("InvalidValue", "field_id is not a field id"))?;
+    }
+    let base = sh.zendesk_base().to_string();
+    let organizations: Vec<Value> = sh.with_zd(|zd, _| {
+        zd.autocomplete_organizations(name)
+            .into_iter()
+            .take(100)
+            .map(|(id, name)| {
+                json!({
+                    "id": id,
+                    "name": name,
+                    "url": format!("{base}/api/v2/organizations/{id}.json"),
+                    "domain_names": [],
+                    "tags": [],
+                })
+            })
+            .collect()
+    });
+    Ok(Json(json!({
+        "count": organizations.len(),
+        "organizations": organizations,
+        "next_page": null,
+        "previous_page": null,
+    }))
+    .into_response())
+}
