@@ -1,13 +1,14 @@
 //! Searching the records a lookup field of the rebuilt form points at, so an agent picks a
-//! Zendesk user or organization by name instead of typing an id. Zendesk searches both by the
-//! start of the name for a given field (`/users/autocomplete`, `/organizations/autocomplete`,
-//! with the field's own filter); other lookups (tickets, custom objects) keep an id input
-//! ([`crate::escalation::FieldInput::Lookup`]'s `searchable`).
+//! Zendesk user, organization or custom object record by name instead of typing an id. Zendesk
+//! searches them by name for a given field (`/users/autocomplete`,
+//! `/organizations/autocomplete`, `/custom_objects/{key}/records/autocomplete`, with the field's
+//! own filter); ticket lookups keep an id input ([`crate::escalation::FieldInput::Lookup`]'s
+//! `searchable`).
 
 use crate::api::Api;
 use crate::check::zendesk_client;
 use crate::error::ApiError;
-use crate::escalation::form::{ORGANIZATION_TARGET, USER_TARGET};
+use crate::escalation::form::{CUSTOM_OBJECT_TARGET, ORGANIZATION_TARGET, USER_TARGET};
 use crate::site::SiteRef;
 use serde::Serialize;
 use ts_rs::TS;
@@ -21,21 +22,24 @@ pub const MAX_RESULTS: usize = 20;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct LookupRecord {
-    /// The value the field takes.
-    pub id: i64,
+    /// The value the field takes: a number for users and organizations, text for custom
+    /// object records.
+    pub id: String,
     pub name: String,
     /// What tells two records of the same name apart (a user's e-mail).
     pub detail: Option<String>,
 }
 
 impl Api {
-    /// Zendesk records of `target` (`zen:user` or `zen:organization`, the field's
-    /// `relationship_target_type`) whose name starts with `query`, for the lookup field
+    /// Zendesk records of `target` (`zen:user`, `zen:organization` or
+    /// `zen:custom_object:<key>`, the field's `relationship_target_type`) whose name starts
+    /// with `query`, for the lookup field
     /// `field_id` (Zendesk applies the field's filter). Nothing is asked for a query shorter
     /// than [`MIN_QUERY_CHARS`].
     pub async fn search_lookup(&self, site: &SiteRef, field_id: i64, target: &str, query: &str) -> Result<Vec<LookupRecord>, ApiError> {
         let site = self.site(site)?;
-        if target != USER_TARGET && target != ORGANIZATION_TARGET {
+        let custom_object = target.strip_prefix(CUSTOM_OBJECT_TARGET).filter(|k| !k.is_empty());
+        if target != USER_TARGET && target != ORGANIZATION_TARGET && custom_object.is_none() {
             return Err(ApiError::new(
                 "lookup.not_searchable",
                 format!("Zendesk cannot search {target} records by name: type the record's id."),
@@ -46,7 +50,18 @@ impl Api {
             return Ok(Vec::new());
         }
         let zendesk = zendesk_client(self, &site)?;
-        let mut found: Vec<LookupRecord> = if target == USER_TARGET {
+        let mut found: Vec<LookupRecord> = if let Some(key) = custom_object {
+            zendesk
+                .autocomplete_custom_object_records(key, query, field_id, MAX_RESULTS as u32)
+                .await?
+                .into_iter()
+                .map(|r| LookupRecord {
+                    name: if r.name.trim().is_empty() { r.id.clone() } else { r.name },
+                    id: r.id,
+                    detail: None,
+                })
+                .collect()
+        } else if target == USER_TARGET {
             zendesk
                 .autocomplete_users(query, field_id, MAX_RESULTS as u32)
                 .await?
@@ -54,7 +69,7 @@ impl Api {
                 .filter_map(|u| {
                     let id = u.id?;
                     Some(LookupRecord {
-                        id,
+                        id: id.to_string(),
                         name: u.name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| format!("#{id}")),
                         detail: u.email,
                     })
@@ -66,7 +81,7 @@ impl Api {
                 .await?
                 .into_iter()
                 .map(|o| LookupRecord {
-                    id: o.id,
+                    id: o.id.to_string(),
                     name: o.name,
                     detail: None,
                 })

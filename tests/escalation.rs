@@ -416,29 +416,44 @@ async fn every_field_type_answered_from_the_desktop_is_applied() {
     assert!(env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "zen:user", " a ").await.unwrap().is_empty());
     assert_eq!(autocompletes(), 0, "a one-letter search asks Zendesk nothing");
     let found = env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "zen:user", "aL").await.unwrap();
-    let mut expected: Vec<(i64, String, Option<String>)> = env
+    let mut expected: Vec<(String, String, Option<String>)> = env
         .sandbox
         .control()
         .users()
         .into_iter()
         .filter(|u| u.name.to_lowercase().starts_with("al"))
-        .map(|u| (u.id, u.name, u.email))
+        .map(|u| (u.id.to_string(), u.name, u.email))
         .collect();
     expected.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
-    let got: Vec<(i64, String, Option<String>)> = found.iter().map(|r| (r.id, r.name.clone(), r.detail.clone())).collect();
+    let got: Vec<(String, String, Option<String>)> = found.iter().map(|r| (r.id.clone(), r.name.clone(), r.detail.clone())).collect();
     assert_eq!(got, expected);
     assert_eq!(autocompletes(), 1);
     let alex = found.iter().find(|r| r.name == "Alex Agent").expect("the seeded agent is found");
-    assert_eq!(alex.id, iadvize_zendesk_sandbox::AGENT_ID);
+    assert_eq!(alex.id, iadvize_zendesk_sandbox::AGENT_ID.to_string());
     assert!(env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "zen:user", "Nobody Here").await.unwrap().is_empty());
     // Organizations are searched the same way; tickets and custom objects cannot be.
     let orgs = env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "zen:organization", "mAiSon").await.unwrap();
-    let mut expected_orgs: Vec<(i64, String)> =
-        env.sandbox.control().organizations().into_iter().filter(|(_, n)| n.to_lowercase().starts_with("maison")).collect();
+    let mut expected_orgs: Vec<(String, String)> = env
+        .sandbox
+        .control()
+        .organizations()
+        .into_iter()
+        .filter(|(_, n)| n.to_lowercase().starts_with("maison"))
+        .map(|(id, n)| (id.to_string(), n))
+        .collect();
     expected_orgs.sort_by(|a, b| a.1.cmp(&b.1));
     assert!(expected_orgs.len() >= 2);
-    assert_eq!(orgs.iter().map(|r| (r.id, r.name.clone())).collect::<Vec<_>>(), expected_orgs);
+    assert_eq!(orgs.iter().map(|r| (r.id.clone(), r.name.clone())).collect::<Vec<_>>(), expected_orgs);
     assert!(orgs.iter().all(|r| r.detail.is_none()));
+    // Custom object records, with their text ids; an unknown object is Zendesk's 404.
+    let orders = env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "zen:custom_object:order", "ORDER 100").await.unwrap();
+    let mut expected_orders: Vec<(String, String)> =
+        env.sandbox.control().custom_object_records("order").into_iter().filter(|(_, n)| n.starts_with("Order 100")).collect();
+    expected_orders.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(expected_orders.len(), 5);
+    assert_eq!(orders.iter().map(|r| (r.id.clone(), r.name.clone())).collect::<Vec<_>>(), expected_orders);
+    let unknown = env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "zen:custom_object:nope", "or").await.unwrap_err();
+    assert_eq!(unknown.code, "zendesk.not_found", "{unknown:?}");
     let refused = env.api.search_lookup(&env.site_ref(), field_ids::RELATED_AGENT, "zen:ticket", "12").await.unwrap_err();
     assert_eq!(refused.code, "lookup.not_searchable");
     env.api
@@ -447,7 +462,7 @@ async fn every_field_type_answered_from_the_desktop_is_applied() {
             &b.id.to_string(),
             answers(&[
                 (field_ids::ESCALATION_LEVEL, "level_2".into()),
-                (field_ids::RELATED_AGENT, AnswerValue::Text(alex.id.to_string())),
+                (field_ids::RELATED_AGENT, AnswerValue::Text(alex.id.clone())),
                 (field_ids::CARD, "4111 1111 1111 1234".into()),
                 (field_ids::ORDER_NUMBER, AnswerValue::Number(123456.into())),
             ]),
@@ -738,6 +753,9 @@ async fn the_command_line_escalates_checks_and_exports() {
     let related = field_ids::RELATED_AGENT.to_string();
     let out = cli(&env, &["lookup", &site, &related, "Acme", "--organizations"]).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("Acme Retail"), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = cli(&env, &["lookup", &site, &related, "Return", "--custom-object", "order"]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Return 2001") && text.contains("01JD0RDER00000000000000900"), "{text}");
     let out = cli(&env, &["lookup", &site, &related, "Alex"]).await;
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && text.contains("Alex Agent") && text.contains(&iadvize_zendesk_sandbox::AGENT_ID.to_string()), "{text}");

@@ -143,7 +143,7 @@ fn the_escalation_and_preflight_commands_answer_on_the_demo_sandbox() {
     // The search of a user lookup field (the complaint form's "Related agent"), by name start.
     let found = invoke(&window, "search_lookup", json!({ "id": id, "fieldId": 360_000_112, "target": "zen:user", "query": "alex" })).unwrap();
     assert_eq!(found[0]["name"], "Alex Agent", "{found}");
-    assert!(found[0]["id"].as_i64().is_some_and(|i| i > 0), "{found}");
+    assert!(found[0]["id"].as_str().and_then(|i| i.parse::<i64>().ok()).is_some_and(|i| i > 0), "{found}");
 
     // The conditional field follows its parent; a wrong value is explained (answers by field id).
     let visible = |answers: Value| {

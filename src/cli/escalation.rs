@@ -210,21 +210,18 @@ pub fn closing_form(api: &Api, site: SiteRef) -> Outcome {
     Ok(())
 }
 
-pub fn lookup(api: &Api, site: SiteRef, field_id: i64, name: String, organizations: bool, json: bool) -> Outcome {
+pub fn lookup(api: &Api, site: SiteRef, field_id: i64, name: String, target: &str, json: bool) -> Outcome {
     if name.trim().chars().count() < iadvize_zendesk::lookup::MIN_QUERY_CHARS {
         return Err(Failure::Usage(format!(
             "give at least {} characters of the name",
             iadvize_zendesk::lookup::MIN_QUERY_CHARS
         )));
     }
-    use iadvize_zendesk::escalation::form::{ORGANIZATION_TARGET, USER_TARGET};
-    let target = if organizations { ORGANIZATION_TARGET } else { USER_TARGET };
     let found = runtime()?.block_on(api.search_lookup(&site, field_id, target, &name))?;
     if json {
         output::json(&found);
     } else if found.is_empty() {
-        let kind = if organizations { "organization" } else { "user" };
-        println!("No Zendesk {kind} whose name starts with \"{}\".", name.trim());
+        println!("No {target} record whose name starts with \"{}\".", name.trim());
     } else {
         for r in &found {
             println!("{:>14}  {}{}", r.id, r.name, r.detail.as_deref().map(|d| format!("  <{d}>")).unwrap_or_default());

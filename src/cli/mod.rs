@@ -101,8 +101,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Find the Zendesk users (or organizations) a lookup field can take, by the start of
-    /// their name.
+    /// Find the Zendesk users (or organizations, or custom object records) a lookup field can
+    /// take, by the start of their name.
     Lookup {
         site: SiteRef,
         /// The lookup field's Zendesk id (see `forms SITE`).
@@ -110,8 +110,11 @@ enum Command {
         /// At least two characters of the name.
         name: String,
         /// The field points at organizations, not users.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "custom_object")]
         organizations: bool,
+        /// The field points at the records of this custom object (its key).
+        #[arg(long, value_name = "KEY")]
+        custom_object: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -162,8 +165,14 @@ pub fn main() -> ExitCode {
         Command::Defaults(args) => with_api(&data_dir, |api| escalation::defaults(api, args)),
         Command::ClosingForm { site } => with_api(&data_dir, |api| escalation::closing_form(api, site)),
         Command::Recent { site, json } => with_api(&data_dir, |api| escalation::recent(api, site, json)),
-        Command::Lookup { site, field_id, name, organizations, json } => {
-            with_api(&data_dir, |api| escalation::lookup(api, site, field_id, name, organizations, json))
+        Command::Lookup { site, field_id, name, organizations, custom_object, json } => {
+            use iadvize_zendesk::escalation::form::{CUSTOM_OBJECT_TARGET, ORGANIZATION_TARGET, USER_TARGET};
+            let target = match (organizations, custom_object) {
+                (_, Some(key)) => format!("{CUSTOM_OBJECT_TARGET}{key}"),
+                (true, None) => ORGANIZATION_TARGET.to_owned(),
+                (false, None) => USER_TARGET.to_owned(),
+            };
+            with_api(&data_dir, |api| escalation::lookup(api, site, field_id, name, &target, json))
         }
         Command::Sandbox(args) => sandbox::run(args),
         Command::Stats(args) => with_api(&data_dir, |api| stats::run(api, args)),

@@ -100,8 +100,8 @@ pub enum FieldInput {
     Lookup {
         relationship_target_type: Option<String>,
         target: String,
-        /// Records can be searched by name ([`crate::Api::search_lookup`]): user and
-        /// organization lookups.
+        /// Records can be searched by name ([`crate::Api::search_lookup`]): user,
+        /// organization and custom object lookups (not tickets).
         searchable: bool,
     },
     /// The last 4 digits of a card; only those are kept and sent.
@@ -300,7 +300,7 @@ pub(crate) fn value_label(parent: Option<&TicketField>, value: &Value) -> String
 pub const USER_TARGET: &str = "zen:user";
 pub const ORGANIZATION_TARGET: &str = "zen:organization";
 const SEARCHABLE_TARGETS: [&str; 2] = [USER_TARGET, ORGANIZATION_TARGET];
-const CUSTOM_OBJECT_TARGET: &str = "zen:custom_object:";
+pub const CUSTOM_OBJECT_TARGET: &str = "zen:custom_object:";
 
 /// Does a lookup to this target take a text id (custom object records) rather than a number?
 pub fn lookup_takes_text_id(target: Option<&str>) -> bool {
@@ -359,7 +359,7 @@ fn input_of(field: &TicketField) -> Option<FieldInput> {
             searchable: field
                 .relationship_target_type
                 .as_deref()
-                .is_some_and(|t| SEARCHABLE_TARGETS.contains(&t)),
+                .is_some_and(|t| SEARCHABLE_TARGETS.contains(&t) || t.starts_with(CUSTOM_OBJECT_TARGET)),
         },
         FieldKind::PartialCreditCard => FieldInput::PartialCreditCard,
         FieldKind::System(_) | FieldKind::Other(_) => return None,

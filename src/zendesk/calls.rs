@@ -2,7 +2,7 @@
 
 use super::client::{Call, ZendeskClient, poll_interval};
 use super::error::{ForbiddenReason, ZendeskError};
-use super::model::{Organization, 
+use super::model::{CustomObjectRecord, Organization, 
     CreatedTicket, IdempotencyLookup, JobStatus, PlanFeature, Ticket, TicketField, TicketForm,
     Trigger, UpdatedTicket, Upsert, User,
 };
@@ -44,6 +44,12 @@ struct JobsEnvelope {
 struct UsersEnvelope {
     #[serde(default)]
     users: Vec<User>,
+}
+
+#[derive(Deserialize)]
+struct CustomObjectRecordsEnvelope {
+    #[serde(default)]
+    custom_object_records: Vec<CustomObjectRecord>,
 }
 
 #[derive(Deserialize)]
@@ -143,6 +149,31 @@ impl ZendeskClient {
             )
             .await?;
         Ok(env.organizations)
+    }
+
+    /// Records of custom object `key` whose name matches `name`, for a lookup field's search:
+    /// `GET /api/v2/custom_objects/{key}/records/autocomplete?name=&field_id=&source=zen:ticket`
+    /// (one page of at most `limit`, 1..=100).
+    pub async fn autocomplete_custom_object_records(&self, key: &str, name: &str, field_id: i64, limit: u32) -> Result<Vec<CustomObjectRecord>, ZendeskError> {
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            return Err(ZendeskError::BadRequest {
+                zendesk: format!("\"{key}\" is not a custom object key"),
+            });
+        }
+        let env: CustomObjectRecordsEnvelope = self
+            .get_json(
+                Call::get(
+                    K::CustomObjectRecordsAutocomplete,
+                    format!("/api/v2/custom_objects/{key}/records/autocomplete"),
+                    "custom object records",
+                )
+                .query("name", name.trim())
+                .query("field_id", field_id.to_string())
+                .query("source", "zen:ticket")
+                .query("page[size]", limit.clamp(1, 100).to_string()),
+            )
+            .await?;
+        Ok(env.custom_object_records)
     }
 
     /// `GET /api/v2/users/show_many?ids=` in batches of 100. Unknown ids are left out.

@@ -35,6 +35,14 @@ pub struct User {
     pub url: Option<String>,
 }
 
+/// A custom object record, as lookup fields' searches need it (its id is text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomObjectRecord {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+}
+
 /// An organization, as lookup fields' searches need it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organization {

@@ -5,9 +5,10 @@
  */
 export type LookupRecord = { 
 /**
- * The value the field takes.
+ * The value the field takes: a number for users and organizations, text for custom
+ * object records.
  */
-id: number, name: string, 
+id: string, name: string, 
 /**
  * What tells two records of the same name apart (a user's e-mail).
  */

@@ -6,7 +6,7 @@ import type { RebuiltFieldChoice } from "./RebuiltFieldChoice";
  */
 export type RebuiltFieldInput = { "type": "text" } | { "type": "textarea" } | { "type": "checkbox", tag: string | null, } | { "type": "date" } | { "type": "integer" } | { "type": "decimal" } | { "type": "regexp", pattern: string, checked: boolean, } | { "type": "dropdown", options: Array<RebuiltFieldChoice>, } | { "type": "multiselect", options: Array<RebuiltFieldChoice>, } | { "type": "lookup", relationship_target_type: string | null, target: string, 
 /**
- * Records can be searched by name ([`crate::Api::search_lookup`]): user and
- * organization lookups.
+ * Records can be searched by name ([`crate::Api::search_lookup`]): user,
+ * organization and custom object lookups (not tickets).
  */
 searchable: boolean, } | { "type": "partial_credit_card" };

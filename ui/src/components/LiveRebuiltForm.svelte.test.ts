@@ -128,8 +128,8 @@ describe("the rebuilt form", () => {
         const query = (args as { query: string }).query;
         return query.startsWith("Al")
           ? [
-              { id: 361000002, name: "Alex Agent", detail: "alex@shop.example" },
-              { id: 361000009, name: "Alice Admin", detail: null },
+              { id: "361000002", name: "Alex Agent", detail: "alex@shop.example" },
+              { id: "361000009", name: "Alice Admin", detail: null },
             ]
           : [];
       }

@@ -234,6 +234,10 @@ impl Control {
             .filter(|t| t.external_id.as_deref() == Some(external_id))
             .collect()
     }
+    /// The seeded records of custom object `key`, `(id, name)`.
+    pub fn custom_object_records(&self, key: &str) -> Vec<(String, String)> {
+        self.sh.with_zd(|zd, _| zd.custom_object_records.get(key).cloned().unwrap_or_default())
+    }
     /// The seeded organizations, `(id, name)`.
     pub fn organizations(&self) -> Vec<(i64, String)> {
         self.sh.with_zd(|zd, _| zd.organizations.clone())

@@ -36,6 +36,10 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
             get(organizations::autocomplete_organizations),
         )
         .route(
+            "/api/v2/custom_objects/{custom_object_key}/records/autocomplete",
+            get(organizations::autocomplete_custom_object_records),
+        )
+        .route(
             "/api/v2/users/create_or_update",
             post(users::create_or_update_user),
         )

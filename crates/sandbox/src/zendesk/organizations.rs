@@ -1,5 +1,6 @@
-//! Organizations, read only: the sandbox seeds a few so lookup fields to organizations can be
-//! searched (`GET /organizations/autocomplete`).
+//! Organizations and custom object records, read only: the sandbox seeds a few so lookup fields
+//! pointing at them can be searched (`GET /organizations/autocomplete`,
+//! `/custom_objects/{key}/records/autocomplete`).
 
 use super::auth::{Identity, Need, require};
 use super::errors::ApiError;
@@ -7,7 +8,7 @@ use super::http::Params;
 use crate::shared::Shared;
 use axum::Extension;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -51,6 +52,53 @@ pub async fn autocomplete_organizations(
         "organizations": organizations,
         "next_page": null,
         "previous_page": null,
+    }))
+    .into_response())
+}
+
+/// `GET /api/v2/custom_objects/{key}/records/autocomplete?name=` (agents): records whose name
+/// starts with `name`, by name, `page[size]` 1 to 100 (default 100), one page (cursor meta
+/// says there is no more). Unknown object: 404.
+pub async fn autocomplete_custom_object_records(
+    State(sh): State<Arc<Shared>>,
+    Extension(id): Extension<Identity>,
+    Path(key): Path<String>,
+    Query(q): Query<Params>,
+) -> Result<Response, ApiError> {
+    require(&id, Need::Agent)?;
+    let size = match q.get("page[size]") {
+        Some(p) => p
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| ApiError::bad_request("InvalidValue", "page[size] must be between 1 and 100"))?,
+        None => 100,
+    };
+    let name = q.get("name").cloned().unwrap_or_default();
+    let base = sh.zendesk_base().to_string();
+    let records: Vec<Value> = sh
+        .with_zd(|zd, _| {
+            zd.autocomplete_custom_object_records(&key, &name).map(|found| {
+                found
+                    .into_iter()
+                    .take(size)
+                    .map(|(id, name)| {
+                        json!({
+                            "id": id,
+                            "name": name,
+                            "custom_object_key": key,
+                            "url": format!("{base}/api/v2/custom_objects/{key}/records/{id}.json"),
+                            "custom_object_fields": {},
+                        })
+                    })
+                    .collect()
+            })
+        })
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(json!({
+        "custom_object_records": records,
+        "meta": {"has_more": false, "after_cursor": null, "before_cursor": null},
+        "links": {"prev": null, "next": null},
     }))
     .into_response())
 }

@@ -143,6 +143,13 @@ pub(crate) fn seed(st: &mut ZdState, now: DateTime<Utc>, end_users: &[(String, S
     .enumerate()
     .map(|(i, name)| (364_000_001 + i as Id, (*name).to_owned()))
     .collect();
+    st.custom_object_records.insert(
+        "order".into(),
+        (1..=5)
+            .map(|n| (format!("01JD0RDER00000000000000{n:03}"), format!("Order {}", 1000 + n)))
+            .chain([("01JD0RDER00000000000000900".to_owned(), "Return 2001".to_owned())])
+            .collect(),
+    );
 
     seed_fields(st, long_ago);
     seed_forms(st, long_ago);

@@ -52,6 +52,8 @@ pub struct ZdState {
     pub users: BTreeMap<Id, User>,
     /// Organizations: `(id, name)`, read only (lookup fields' searches).
     pub organizations: Vec<(Id, String)>,
+    /// Custom object records by object key: `(id, name)` (ids are text, as in Zendesk), read only.
+    pub custom_object_records: BTreeMap<String, Vec<(String, String)>>,
     email_index: HashMap<String, Id>,
     pub next_user_id: Id,
     pub tickets: BTreeMap<Id, Ticket>,
@@ -1013,6 +1015,20 @@ impl ZdState {
             .collect();
         found.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
         found
+    }
+
+    /// Records of custom object `key` whose name starts with `name` (case-insensitive; every
+    /// record without a name), by name; None: no such object.
+    pub fn autocomplete_custom_object_records(&self, key: &str, name: &str) -> Option<Vec<&(String, String)>> {
+        let q = name.trim().to_lowercase();
+        let mut found: Vec<&(String, String)> = self
+            .custom_object_records
+            .get(key)?
+            .iter()
+            .filter(|(_, n)| n.to_lowercase().starts_with(&q))
+            .collect();
+        found.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        Some(found)
     }
 
     pub fn search_users(&self, query: &str) -> Vec<&User> {
