@@ -61,23 +61,51 @@ impl Driver {
     }
 
     /// Ends every app this driver launched that still runs (a hidden window keeps the app in the
-    /// tray; the next test's launch would only focus it, since the app is single-instance).
+    /// tray; the next test's launch would only focus it, since the app is single-instance), and
+    /// waits until they are gone: a new session started while one still exits would have its
+    /// app hand over to the old instance and quit.
     pub fn end_apps(&self) {
-        let Some((key, value)) = self.envs.first() else { return };
+        let pids = self.app_pids();
+        for pid in &pids {
+            // SAFETY: kill(2) on a process of our own test run.
+            unsafe {
+                libc::kill(*pid, libc::SIGTERM);
+            }
+        }
+        for (signal, wait) in [(None, Duration::from_secs(5)), (Some(libc::SIGKILL), Duration::from_secs(2))] {
+            let alive: Vec<i32> = pids.iter().copied().filter(|p| running(*p)).collect();
+            if alive.is_empty() {
+                return;
+            }
+            for pid in alive.iter().filter(|_| signal.is_some()) {
+                // SAFETY: as above.
+                unsafe {
+                    libc::kill(*pid, libc::SIGKILL);
+                }
+            }
+            let deadline = Instant::now() + wait;
+            while Instant::now() < deadline && alive.iter().any(|p| running(*p)) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+
+    /// The processes of the apps this driver launched (found by their environment).
+    fn app_pids(&self) -> Vec<i32> {
+        let mut pids = Vec::new();
+        let Some((key, value)) = self.envs.first() else { return pids };
         let wanted = format!("{key}={value}");
-        let Ok(entries) = std::fs::read_dir("/proc") else { return };
+        let Ok(entries) = std::fs::read_dir("/proc") else { return pids };
         for entry in entries.flatten() {
             let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
             let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
             let is_app = std::fs::read_link(entry.path().join("exe"))
                 .is_ok_and(|exe| exe.file_name().is_some_and(|n| n.to_string_lossy().starts_with("iadvize-zendesk-desktop")));
             if is_app && environ.split(|b| *b == 0).any(|var| var == wanted.as_bytes()) {
-                // SAFETY: kill(2) on a process of our own test run.
-                unsafe {
-                    libc::kill(pid, libc::SIGTERM);
-                }
+                pids.push(pid);
             }
         }
+        pids
     }
 
     /// Opens a session: launches the app and connects to its window.
@@ -97,6 +125,14 @@ impl Driver {
             .await
             .expect("WebDriver session with the app")
     }
+}
+
+/// Whether a process still runs (a zombie, waiting for its parent to reap it, does not).
+fn running(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| stat.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')))
+        .unwrap_or(false)
 }
 
 fn tauri_driver() -> PathBuf {
