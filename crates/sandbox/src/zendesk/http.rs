@@ -130,3 +130,21 @@ pub fn cursor_page(
         "links": {"next": next, "prev": prev},
     }))
 }
+
+/// The checks the autocomplete endpoints share: a page size `key` of 1 to 100 (default 100),
+/// and a lookup field's `field_id`, when given, an integer (its filter is not simulated).
+pub fn autocomplete_limits(q: &Params, key: &str) -> Result<usize, ApiError> {
+    if let Some(field) = q.get("field_id") {
+        field
+            .parse::<i64>()
+            .map_err(|_| ApiError::bad_request("InvalidValue", "field_id is not a field id"))?;
+    }
+    match q.get(key) {
+        Some(p) => p
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| ApiError::bad_request("InvalidValue", &format!("{key} must be between 1 and 100"))),
+        None => Ok(100),
+    }
+}

@@ -4,7 +4,7 @@
 
 use super::auth::{Identity, Need, require};
 use super::errors::ApiError;
-use super::http::Params;
+use super::http::{Params, autocomplete_limits};
 use crate::shared::Shared;
 use axum::Extension;
 use axum::Json;
@@ -26,16 +26,13 @@ pub async fn autocomplete_organizations(
         .get("name")
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| ApiError::bad_request("InvalidValue", "name is required"))?;
-    if let Some(field) = q.get("field_id") {
-        field
-            .parse::<i64>()
-            .map_err(|_| ApiError::bad_request("InvalidValue", "field_id is not a field id"))?;
-    }
+    // Offset pagination: one page of up to 100 here.
+    let per_page = autocomplete_limits(&q, "per_page")?;
     let base = sh.zendesk_base().to_string();
     let organizations: Vec<Value> = sh.with_zd(|zd, _| {
         zd.autocomplete_organizations(name)
             .into_iter()
-            .take(100)
+            .take(per_page)
             .map(|(id, name)| {
                 json!({
                     "id": id,
@@ -66,14 +63,7 @@ pub async fn autocomplete_custom_object_records(
     Query(q): Query<Params>,
 ) -> Result<Response, ApiError> {
     require(&id, Need::Agent)?;
-    let size = match q.get("page[size]") {
-        Some(p) => p
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| ApiError::bad_request("InvalidValue", "page[size] must be between 1 and 100"))?,
-        None => 100,
-    };
+    let size = autocomplete_limits(&q, "page[size]")?;
     let name = q.get("name").cloned().unwrap_or_default();
     let base = sh.zendesk_base().to_string();
     let records: Vec<Value> = sh

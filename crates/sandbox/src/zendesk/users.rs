@@ -4,7 +4,7 @@
 
 use super::auth::{Identity, Need, require};
 use super::errors::ApiError;
-use super::http::{Params, ids_param, offset_page, parse_body, root};
+use super::http::{Params, autocomplete_limits, ids_param, offset_page, parse_body, root};
 use super::model::{Role, User};
 use crate::shared::Shared;
 use axum::Extension;
@@ -57,19 +57,7 @@ pub async fn autocomplete_users(
         .get("name")
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| ApiError::bad_request("InvalidValue", "You must specify either name or phone"))?;
-    let per_page = match q.get("per_page") {
-        Some(p) => p
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| ApiError::bad_request("InvalidValue", "per_page must be between 1 and 100"))?,
-        None => 100,
-    };
-    if let Some(field) = q.get("field_id") {
-        field
-            .parse::<i64>()
-            .map_err(|_| ApiError::bad_request("InvalidValue", "field_id is not a field id"))?;
-    }
+    let per_page = autocomplete_limits(&q, "per_page")?;
     let base = sh.zendesk_base().to_string();
     let users: Vec<Value> = sh.with_zd(|zd, _| {
         zd.autocomplete_users(name)
