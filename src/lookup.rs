@@ -8,7 +8,7 @@
 use crate::api::Api;
 use crate::check::zendesk_client;
 use crate::error::ApiError;
-use crate::escalation::form::{CUSTOM_OBJECT_TARGET, ORGANIZATION_TARGET, USER_TARGET};
+use crate::escalation::form::LookupSearch;
 use crate::site::SiteRef;
 use serde::Serialize;
 use ts_rs::TS;
@@ -38,20 +38,19 @@ impl Api {
     /// than [`MIN_QUERY_CHARS`].
     pub async fn search_lookup(&self, site: &SiteRef, field_id: i64, target: &str, query: &str) -> Result<Vec<LookupRecord>, ApiError> {
         let site = self.site(site)?;
-        let custom_object = target.strip_prefix(CUSTOM_OBJECT_TARGET).filter(|k| !k.is_empty());
-        if target != USER_TARGET && target != ORGANIZATION_TARGET && custom_object.is_none() {
+        let Some(search) = LookupSearch::of(target) else {
             return Err(ApiError::new(
                 "lookup.not_searchable",
                 format!("Zendesk cannot search {target} records by name: type the record's id."),
             ));
-        }
+        };
         let query = query.trim();
         if query.chars().count() < MIN_QUERY_CHARS {
             return Ok(Vec::new());
         }
         let zendesk = zendesk_client(self, &site)?;
-        let mut found: Vec<LookupRecord> = if let Some(key) = custom_object {
-            zendesk
+        let mut found: Vec<LookupRecord> = match search {
+            LookupSearch::CustomObject(key) => zendesk
                 .autocomplete_custom_object_records(key, query, field_id, MAX_RESULTS as u32)
                 .await?
                 .into_iter()
@@ -60,9 +59,8 @@ impl Api {
                     id: r.id,
                     detail: None,
                 })
-                .collect()
-        } else if target == USER_TARGET {
-            zendesk
+                .collect(),
+            LookupSearch::Users => zendesk
                 .autocomplete_users(query, field_id, MAX_RESULTS as u32)
                 .await?
                 .into_iter()
@@ -74,9 +72,8 @@ impl Api {
                         detail: u.email,
                     })
                 })
-                .collect()
-        } else {
-            zendesk
+                .collect(),
+            LookupSearch::Organizations => zendesk
                 .autocomplete_organizations(query, field_id)
                 .await?
                 .into_iter()
@@ -85,7 +82,7 @@ impl Api {
                     name: o.name,
                     detail: None,
                 })
-                .collect()
+                .collect(),
         };
         found.truncate(MAX_RESULTS);
         Ok(found)

@@ -299,8 +299,30 @@ pub(crate) fn value_label(parent: Option<&TicketField>, value: &Value) -> String
 /// The lookup targets whose records [`crate::Api::search_lookup`] finds by name.
 pub const USER_TARGET: &str = "zen:user";
 pub const ORGANIZATION_TARGET: &str = "zen:organization";
-const SEARCHABLE_TARGETS: [&str; 2] = [USER_TARGET, ORGANIZATION_TARGET];
 pub const CUSTOM_OBJECT_TARGET: &str = "zen:custom_object:";
+
+/// How Zendesk searches the records of a lookup target by name; None: it cannot (tickets,
+/// anything unknown), the field keeps an id input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookupSearch<'a> {
+    Users,
+    Organizations,
+    /// The records of the custom object with this key.
+    CustomObject(&'a str),
+}
+
+impl LookupSearch<'_> {
+    pub fn of(target: &str) -> Option<LookupSearch<'_>> {
+        match target {
+            USER_TARGET => Some(LookupSearch::Users),
+            ORGANIZATION_TARGET => Some(LookupSearch::Organizations),
+            t => t
+                .strip_prefix(CUSTOM_OBJECT_TARGET)
+                .filter(|key| !key.is_empty())
+                .map(LookupSearch::CustomObject),
+        }
+    }
+}
 
 /// Does a lookup to this target take a text id (custom object records) rather than a number?
 pub fn lookup_takes_text_id(target: Option<&str>) -> bool {
@@ -359,7 +381,7 @@ fn input_of(field: &TicketField) -> Option<FieldInput> {
             searchable: field
                 .relationship_target_type
                 .as_deref()
-                .is_some_and(|t| SEARCHABLE_TARGETS.contains(&t) || t.starts_with(CUSTOM_OBJECT_TARGET)),
+                .is_some_and(|t| LookupSearch::of(t).is_some()),
         },
         FieldKind::PartialCreditCard => FieldInput::PartialCreditCard,
         FieldKind::System(_) | FieldKind::Other(_) => return None,
